@@ -1,0 +1,30 @@
+package seeds
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestSources(t *testing.T) {
+	s := Sources()
+	if len(s) != 5 {
+		t.Fatalf("got %d seeded sources, want 5", len(s))
+	}
+	seen := map[string]bool{}
+	for _, src := range s {
+		if seen[src.Name] {
+			t.Errorf("duplicate name %q", src.Name)
+		}
+		seen[src.Name] = true
+		if u, err := url.Parse(src.URL); err != nil || u.Scheme != "https" || u.Host == "" {
+			t.Errorf("%s: bad url %q", src.Name, src.URL)
+		}
+	}
+}
+
+func TestSubjects(t *testing.T) {
+	s := Subjects()
+	if len(s) == 0 || s[0].Key != "signatories" || len(s[0].Phrases) == 0 {
+		t.Fatalf("unexpected subjects table: %+v", s)
+	}
+}
