@@ -1,0 +1,200 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"hanoiwatch/config"
+	"hanoiwatch/diff/figures"
+	"hanoiwatch/seeds"
+	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/fetch"
+	"hanoiwatch/watcher/store"
+)
+
+// app holds what the subcommands share: the global flags, the loaded configuration and,
+// once opened, the store.
+type app struct {
+	cfgPath string
+	dbPath  string
+	verbose bool
+	out     io.Writer // stdout: results only (JSON Lines with --json)
+	errOut  io.Writer // stderr: progress, summaries, logs
+
+	cfg   config.Config
+	store *store.Store
+	log   *slog.Logger
+}
+
+func newRoot(out, errOut io.Writer) *cobra.Command {
+	a := &app{out: out, errOut: errOut}
+	root := &cobra.Command{
+		Use:   "hanoiwatch",
+		Short: "Watch news coverage of the Hanoi Convention: snapshots, diffs and figure changes",
+		Long: `hanoiwatch re-fetches news articles about the UN Convention against Cybercrime
+(the "Hanoi Convention"), stores snapshots of their text in a bbolt file, and reports
+what changed: edited text, moved figures, articles gone or back.
+
+With no --config it watches the five seeded articles embedded in the binary.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&a.cfgPath, "config", "", "YAML config file (default: none, the embedded seeds)")
+	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default: $HANOIWATCH_DB, else storage.path of the config, else ~/.local/share/hanoiwatch/hanoiwatch.db)")
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "debug logging on stderr")
+	root.AddCommand(a.checkCmd(), a.runCmd(), a.sourcesCmd(), a.addCmd(), a.removeCmd(),
+		a.snapshotsCmd(), a.showCmd(), a.diffCmd(), a.demoCmd(), a.configCmd())
+	return root
+}
+
+// load reads the configuration (or the defaults) and opens the store.
+func (a *app) load() error {
+	level := slog.LevelWarn
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	a.log = slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: level}))
+	a.cfg = config.Default()
+	if a.cfgPath != "" {
+		c, err := config.Load(a.cfgPath)
+		if err != nil {
+			return err
+		}
+		a.cfg = c
+	}
+	path := a.dbPath
+	if path == "" {
+		path = os.Getenv("HANOIWATCH_DB")
+	}
+	if path == "" {
+		path = a.cfg.Storage.Path
+	}
+	s, err := store.Open(path, store.Options{Retention: store.Retention{
+		MaxSnapshots: a.cfg.Storage.Retention.MaxSnapshots, MaxAge: a.cfg.Storage.Retention.MaxAge}})
+	if err != nil {
+		return err
+	}
+	a.store = s
+	return nil
+}
+
+func (a *app) close() {
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// sources returns the watch list: the config's sources, or the embedded seeds when the
+// config names none; plus the sources added from the CLI, less the removed ones.
+func (a *app) sources() ([]watcher.Source, error) {
+	var out []watcher.Source
+	if len(a.cfg.Sources) > 0 {
+		for _, s := range a.cfg.Sources {
+			src, err := sourceFromConfig(s, "config")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, src)
+		}
+	} else {
+		for _, s := range seeds.Sources() {
+			out = append(out, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Origin: "seed"})
+		}
+	}
+	added, err := a.store.AddedSources()
+	if err != nil {
+		return nil, err
+	}
+	for _, ad := range added {
+		out = append(out, watcher.Source{Name: ad.Name, URL: ad.URL, Schedule: ad.Schedule, Selector: ad.Selector,
+			Lang: ad.Lang, Origin: "added"})
+	}
+	removed, err := a.store.Removed()
+	if err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for _, s := range out {
+		if !removed[s.Name] {
+			kept = append(kept, s)
+		}
+	}
+	return kept, nil
+}
+
+func sourceFromConfig(s config.Source, origin string) (watcher.Source, error) {
+	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
+		Selector: s.Selector, Origin: origin}
+	for _, p := range s.Ignore {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return src, fmt.Errorf("source %s: ignore %q: %w", s.Name, p, err)
+		}
+		src.Ignore = append(src.Ignore, re)
+	}
+	return src, nil
+}
+
+// pick returns the named sources, in the given order; all of them when names is empty.
+func pick(all []watcher.Source, names []string) ([]watcher.Source, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	by := map[string]watcher.Source{}
+	for _, s := range all {
+		by[s.Name] = s
+	}
+	var out []watcher.Source
+	var unknown []string
+	for _, n := range names {
+		s, ok := by[n]
+		if !ok {
+			unknown = append(unknown, n)
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(unknown) > 0 {
+		known := make([]string, 0, len(by))
+		for n := range by {
+			known = append(known, n)
+		}
+		sort.Strings(known)
+		return nil, fmt.Errorf("unknown source %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
+	}
+	return out, nil
+}
+
+// newWatcher wires the pipeline from the configuration.
+func (a *app) newWatcher() (*watcher.Watcher, error) {
+	d := a.cfg.Defaults
+	f, err := fetch.New(fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
+		PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: d.MaxRedirects})
+	if err != nil {
+		return nil, err
+	}
+	return &watcher.Watcher{
+		Fetcher:      f,
+		Extractor:    pageExtractor{},
+		Store:        a.store,
+		Figures:      figureExtractor(),
+		SuspectAfter: d.SuspectAfter,
+		FailAfter:    d.FailAfter,
+		Log:          a.log,
+	}, nil
+}
+
+func figureExtractor() *figures.Extractor {
+	var subs []figures.Subject
+	for _, s := range seeds.Subjects() {
+		subs = append(subs, figures.Subject{Key: s.Key, Phrases: s.Phrases})
+	}
+	return figures.New(subs)
+}

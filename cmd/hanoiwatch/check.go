@@ -1,0 +1,153 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"hanoiwatch/watcher"
+)
+
+// checkParallel is how many sources `check` fetches at once; per-host limits still hold.
+const checkParallel = 8
+
+func (a *app) checkCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check [NAME...]",
+		Short: "Check all (or the named) sources once and report what changed",
+		Long: `Fetches every source (or the named ones), stores new snapshots and prints the events.
+A failing source is reported and the others go on; the exit code is non-zero only
+when the run itself cannot happen (bad config, database locked or unwritable).
+With --json, stdout carries the events as JSON Lines and nothing else.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.load(); err != nil {
+				return err
+			}
+			defer a.close()
+			all, err := a.sources()
+			if err != nil {
+				return err
+			}
+			srcs, err := pick(all, args)
+			if err != nil {
+				return err
+			}
+			w, err := a.newWatcher()
+			if err != nil {
+				return err
+			}
+			return a.check(cmd, w, srcs, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the events as JSON Lines on stdout (the summary goes to stderr)")
+	return cmd
+}
+
+type checked struct {
+	src watcher.Source
+	rec watcher.Record
+}
+
+func (a *app) check(cmd *cobra.Command, w *watcher.Watcher, srcs []watcher.Source, asJSON bool) error {
+	var bar *progressbar.ProgressBar
+	if f, ok := a.errOut.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		bar = progressbar.NewOptions(len(srcs), progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("checking"),
+			progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
+	}
+	var (
+		mu   sync.Mutex
+		done []checked
+	)
+	enc := json.NewEncoder(a.out)
+	enc.SetEscapeHTML(false)
+	err := w.CheckAll(cmd.Context(), srcs, checkParallel, func(s watcher.Source, rec watcher.Record, _ error) {
+		mu.Lock()
+		defer mu.Unlock()
+		done = append(done, checked{s, rec})
+		if asJSON {
+			for _, e := range rec.Events {
+				enc.Encode(e)
+			}
+		}
+		if bar != nil {
+			bar.Add(1)
+		}
+	})
+	// Report in the watch list's order, whatever order the checks finished in.
+	order := map[string]int{}
+	for i, s := range srcs {
+		order[s.Name] = i
+	}
+	byOrder := make([]checked, len(srcs))
+	for _, c := range done {
+		byOrder[order[c.src.Name]] = c
+	}
+	summary := a.out
+	if asJSON {
+		summary = a.errOut
+	}
+	if !asJSON {
+		for _, c := range byOrder {
+			for _, e := range c.rec.Events {
+				printEvent(a.out, e)
+			}
+		}
+	}
+	printSummary(summary, byOrder)
+	return err
+}
+
+func printSummary(w io.Writer, cs []checked) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tRESULT\tHTTP\tTIME\tSNAPSHOT\tDETAIL")
+	counts := map[string]int{}
+	for _, c := range cs {
+		if c.src.Name == "" {
+			continue // not checked: the run was interrupted
+		}
+		r := c.rec.Check
+		counts[r.Result]++
+		detail := r.Error
+		if detail == "" && len(c.rec.Events) > 0 {
+			detail = c.rec.Events[0].Type
+			if d := c.rec.Events[0].Diff; d != nil {
+				detail += fmt.Sprintf(" (+%d -%d)", d.Stats.Added, d.Stats.Removed)
+			}
+		}
+		status := "-"
+		if r.Status != 0 {
+			status = fmt.Sprint(r.Status)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.src.Name, r.Result, status, r.Duration.Round(time.Millisecond),
+			short(r.Snapshot), truncate(detail, 100))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d checked: %d new, %d changed, %d unchanged, %d not modified, %d suspect, %d gone, %d failed\n",
+		len(cs), counts[watcher.ResultNew], counts[watcher.ResultChanged], counts[watcher.ResultUnchanged],
+		counts[watcher.ResultNotModified], counts[watcher.ResultSuspect], counts[watcher.ResultGone], counts[watcher.ResultFailed])
+}
+
+// printEvent writes an event for people: one headline, figure moves, the diff.
+func printEvent(w io.Writer, e watcher.Event) {
+	fmt.Fprintf(w, "%s  %s  %s\n", e.Type, e.Source.Name, e.Source.URL)
+	if e.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", e.Error)
+	}
+	for _, f := range e.Figures {
+		fmt.Fprintf(w, "  figure %s: %s → %s\n", figureName(f.Subject, f.Key), num(f.Before), num(f.After))
+	}
+	if e.Diff != nil && e.Type != watcher.ArticleNew {
+		for _, l := range splitLines(e.Diff.Unified) {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+}

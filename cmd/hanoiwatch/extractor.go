@@ -1,0 +1,42 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/extract"
+)
+
+// pageExtractor adapts the pure extract package to the pipeline.
+type pageExtractor struct{}
+
+func (pageExtractor) Extract(p *watcher.Page, src watcher.Source) (watcher.Article, error) {
+	ct := p.ContentType
+	if ct == "" {
+		ct = http.DetectContentType(p.Body)
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
+	if mt != "text/html" && mt != "application/xhtml+xml" {
+		return watcher.Article{}, fmt.Errorf("not an HTML page (Content-Type %s)", ct)
+	}
+	page, err := extract.Decode(p.Body, p.ContentType)
+	if err != nil {
+		return watcher.Article{}, fmt.Errorf("decode: %w", err)
+	}
+	art, err := extract.HTML(page, extract.Options{Selector: src.Selector, URL: p.URL})
+	if err != nil {
+		if strings.Contains(err.Error(), "matches nothing") {
+			return watcher.Article{}, errors.Join(watcher.ErrNoText, err)
+		}
+		return watcher.Article{}, err
+	}
+	text := art.Text()
+	if text == "" {
+		return watcher.Article{}, watcher.ErrNoText
+	}
+	return watcher.Article{Text: text, Title: art.Title, Date: art.Date, Author: art.Author, Lang: art.Lang}, nil
+}

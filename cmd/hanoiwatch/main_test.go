@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/fixture"
+)
+
+// hw runs the command line in-process, as the binary would, and returns stdout and stderr.
+func hw(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRoot(&out, &errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+// events decodes JSON Lines; any other line on stdout fails the test.
+func events(t *testing.T, stdout string) []watcher.Event {
+	t.Helper()
+	var evs []watcher.Event
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var e watcher.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("stdout line is not a JSON event: %q", sc.Text())
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+// env is a fixture site, a config file watching it, and a database.
+type env struct {
+	site    *fixture.Site
+	cfg, db string
+	base    string
+	t       *testing.T
+}
+
+func newEnv(t *testing.T, site *fixture.Site, extra string) *env {
+	t.Helper()
+	base, stop, err := fixture.Serve(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString(extra)
+	b.WriteString("sources:\n")
+	for _, n := range site.Names() {
+		fmt.Fprintf(&b, "  - name: %s\n    url: %s%s\n", n, base, site.Path(n))
+	}
+	cfg := filepath.Join(dir, "hw.yaml")
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &env{site: site, cfg: cfg, db: filepath.Join(dir, "hw.db"), base: base, t: t}
+}
+
+func (e *env) check(names ...string) []watcher.Event {
+	e.t.Helper()
+	out, errOut, err := hw(e.t, append([]string{"check", "--json", "--config", e.cfg, "--db", e.db}, names...)...)
+	if err != nil {
+		e.t.Fatalf("check: %v\n%s", err, errOut)
+	}
+	return events(e.t, out)
+}
+
+func byType(evs []watcher.Event) map[string][]string {
+	m := map[string][]string{}
+	for _, e := range evs {
+		m[e.Type] = append(m[e.Type], e.Source.Name)
+	}
+	return m
+}
+
+func TestCheckPipeline(t *testing.T) {
+	e := newEnv(t, fixture.New(), "")
+	first := e.check()
+	if got := byType(first); len(got[watcher.ArticleNew]) != 5 || len(first) != 5 {
+		t.Fatalf("first check: %v", got)
+	}
+	for _, ev := range first {
+		if ev.ID == "" || ev.Snapshot == "" || ev.Source.URL == "" || ev.Time.IsZero() || ev.Figures == nil {
+			t.Errorf("incomplete event %+v", ev)
+		}
+	}
+
+	t.Run("boilerplate churn gives no event", func(t *testing.T) {
+		if evs := e.check(); len(evs) != 0 {
+			t.Fatalf("events on churn: %v", byType(evs))
+		}
+	})
+
+	t.Run("one body edit gives one article.changed with the text", func(t *testing.T) {
+		if err := e.site.Replace("vtv", "65 pays", "72 pays"); err != nil {
+			t.Fatal(err)
+		}
+		evs := e.check()
+		if len(evs) != 1 || evs[0].Type != watcher.ArticleChanged || evs[0].Source.Name != "vtv" {
+			t.Fatalf("events: %+v", byType(evs))
+		}
+		d := evs[0].Diff
+		if d == nil || !strings.Contains(strings.Join(d.Added, "\n"), "72 pays") || !strings.Contains(strings.Join(d.Removed, "\n"), "65 pays") {
+			t.Fatalf("diff: %+v", d)
+		}
+		if !strings.Contains(d.Unified, "-") || evs[0].Previous == "" || evs[0].Previous == evs[0].Snapshot {
+			t.Fatalf("event %+v", evs[0])
+		}
+		found := false
+		for _, f := range evs[0].Figures {
+			if f.Before != nil && f.After != nil && *f.Before == 65 && *f.After == 72 {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("figures %+v lack 65 → 72", evs[0].Figures)
+		}
+	})
+
+	t.Run("unchanged page adds no snapshot", func(t *testing.T) {
+		out, _, err := hw(t, "snapshots", "vtv", "--config", e.cfg, "--db", e.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := strings.Count(out, "\n")
+		e.check()
+		out, _, _ = hw(t, "snapshots", "vtv", "--config", e.cfg, "--db", e.db)
+		if n := strings.Count(out, "\n"); n != before || n != 3 { // header + 2 snapshots
+			t.Fatalf("snapshot table went from %d to %d lines:\n%s", before, n, out)
+		}
+	})
+
+	t.Run("removed article is gone, then restored", func(t *testing.T) {
+		e.site.Remove("baochinhphu")
+		if got := byType(e.check()); fmt.Sprint(got) != "map[article.gone:[baochinhphu]]" {
+			t.Fatalf("events: %v", got)
+		}
+		if got := byType(e.check()); len(got) != 0 {
+			t.Fatalf("gone twice: %v", got)
+		}
+		e.site.Restore("baochinhphu")
+		if got := byType(e.check()); fmt.Sprint(got) != "map[article.restored:[baochinhphu]]" {
+			t.Fatalf("events: %v", got)
+		}
+	})
+
+	t.Run("a failing source does not stop the others", func(t *testing.T) {
+		e.site.SetStatus("nhandan", 503)
+		defer e.site.SetStatus("nhandan", 0)
+		e.site.Replace("baotintuc", "100 000", "120 000")
+		got := byType(e.check())
+		if fmt.Sprint(got[watcher.FetchFailed]) != "[nhandan]" || fmt.Sprint(got[watcher.ArticleChanged]) != "[baotintuc]" {
+			t.Fatalf("events: %v", got)
+		}
+	})
+
+	t.Run("diff and show", func(t *testing.T) {
+		out, _, err := hw(t, "diff", "vtv", "--config", e.cfg, "--db", e.db)
+		if err != nil || !strings.Contains(out, "-") || !strings.Contains(out, "72 pays") || !strings.Contains(out, "1 added, 1 removed") {
+			t.Fatalf("diff: %v\n%s", err, out)
+		}
+		out, _, err = hw(t, "show", "vtv", "--config", e.cfg, "--db", e.db)
+		if err != nil || !strings.Contains(out, "72 pays") || strings.Contains(out, "65 pays") {
+			t.Fatalf("show: %v\n%s", err, out)
+		}
+	})
+}
+
+func TestCheckUnknownSource(t *testing.T) {
+	e := newEnv(t, fixture.New(), "")
+	_, _, err := hw(t, "check", "--config", e.cfg, "--db", e.db, "nosuch")
+	if err == nil || !strings.Contains(err.Error(), "unknown source nosuch") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestCheckLockedDatabase(t *testing.T) {
+	e := newEnv(t, fixture.New(), "")
+	a := &app{out: &bytes.Buffer{}, errOut: &bytes.Buffer{}, dbPath: e.db, cfgPath: e.cfg}
+	if err := a.load(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	_, _, err := hw(t, "check", "--config", e.cfg, "--db", e.db)
+	if err == nil || !strings.Contains(err.Error(), "in use by another hanoiwatch process") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	out, errOut, err := hw(t, "demo")
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{"article.changed", "article.gone", "-", "72 pays", "65 pays", "→"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"hanoiwatch/config"
+	"hanoiwatch/watcher/store"
+)
+
+func (a *app) sourcesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "sources",
+		Short: "List the watched sources with their state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.load(); err != nil {
+				return err
+			}
+			defer a.close()
+			srcs, err := a.sources()
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tORIGIN\tSTATUS\tLAST CHECK\tLAST CHANGE\tNEXT CHECK\tSNAPSHOTS\tURL")
+			for _, s := range srcs {
+				st, err := a.store.State(s.Name)
+				if err != nil {
+					return err
+				}
+				snaps, err := a.store.Snapshots(s.Name)
+				if err != nil {
+					return err
+				}
+				status := st.Status
+				if status == "" {
+					status = "new"
+				}
+				next := "-"
+				if sched, err := config.ParseSchedule(config.Source{Schedule: s.Schedule}.EffectiveSchedule(a.cfg.Defaults)); err == nil {
+					from := st.LastCheck
+					if from.IsZero() {
+						from = time.Now()
+					}
+					next = stamp(sched.Next(from))
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, s.Origin, status, stamp(st.LastCheck),
+					stamp(st.LastChange), next, len(snaps), s.URL)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func (a *app) addCmd() *cobra.Command {
+	var add store.Added
+	cmd := &cobra.Command{
+		Use:   "add URL",
+		Short: "Watch one more article (stored in the database)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u, err := url.Parse(args[0])
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("add: %q is not an absolute http(s) URL", args[0])
+			}
+			add.URL = u.String()
+			if add.Name == "" {
+				add.Name = nameFor(u)
+			}
+			// The same rules as a config file's sources, so that what add accepts always loads.
+			check := config.Default()
+			check.Sources = []config.Source{{Name: add.Name, URL: add.URL, Schedule: add.Schedule, Selector: add.Selector, Lang: add.Lang}}
+			if err := check.Validate(); err != nil {
+				return fmt.Errorf("add: %w", err)
+			}
+			if err := a.load(); err != nil {
+				return err
+			}
+			defer a.close()
+			srcs, err := a.sources()
+			if err != nil {
+				return err
+			}
+			for _, s := range srcs {
+				if s.Name == add.Name {
+					return fmt.Errorf("add: a source named %q already exists (%s); choose another with --name", s.Name, s.URL)
+				}
+			}
+			add.Time = time.Now().UTC()
+			if err := a.store.AddSource(add); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "added %s: %s\n", add.Name, add.URL)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&add.Name, "name", "", "short name (default: derived from the URL)")
+	cmd.Flags().StringVar(&add.Schedule, "schedule", "", "cron spec or @every duration (default: the config's)")
+	cmd.Flags().StringVar(&add.Selector, "selector", "", "CSS selector of the article body (default: automatic)")
+	cmd.Flags().StringVar(&add.Lang, "lang", "", "language of the page (default: from the page)")
+	return cmd
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// nameFor derives a short source name from a URL: the host's main label and the start of
+// the last path segment.
+func nameFor(u *url.URL) string {
+	host := strings.TrimPrefix(u.Hostname(), "www.")
+	if i := strings.Index(host, "."); i > 0 {
+		host = host[:i]
+	}
+	seg := u.Path
+	if i := strings.LastIndex(strings.TrimSuffix(seg, "/"), "/"); i >= 0 {
+		seg = seg[i+1:]
+	}
+	seg = strings.Trim(nonName.ReplaceAllString(strings.ToLower(seg), "-"), "-")
+	if len(seg) > 30 {
+		seg = strings.TrimRight(seg[:30], "-")
+	}
+	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(host), "-"), "-")
+	if seg != "" {
+		name += "-" + seg
+	}
+	if name == "" {
+		name = "source"
+	}
+	return name
+}
+
+func (a *app) removeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Stop watching a source (its history stays in the database)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.load(); err != nil {
+				return err
+			}
+			defer a.close()
+			srcs, err := a.sources()
+			if err != nil {
+				return err
+			}
+			if _, err := pick(srcs, args); err != nil {
+				return fmt.Errorf("remove: %w", err)
+			}
+			if err := a.store.RemoveSource(args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "removed %s\n", args[0])
+			return nil
+		},
+	}
+}

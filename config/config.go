@@ -1,0 +1,170 @@
+// Package config loads and validates the hanoiwatch configuration file.
+//
+// The file is YAML and strict: an unknown key, a value of the wrong type or a
+// value that does not make sense is an error that names the file, the line
+// and the field (sources[2].url), so that a typo never silently falls back to
+// a default. Parse starts from Default() and overlays what the file says;
+// Validate then reports every remaining problem at once.
+//
+// "${NAME}" in any scalar value is replaced by the environment variable NAME,
+// so that secrets need not be written into the file. Errors never print a
+// substituted value: they show the "${NAME}" text the file contains instead.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Config is the whole configuration. It is a plain value: positions used for
+// error messages travel in unexported fields and never need to be set by hand.
+type Config struct {
+	Storage  Storage
+	Defaults Defaults
+	// Sources are the articles the file asks to watch, in file order. Default()
+	// has none: the caller falls back to the embedded seeds when it is empty.
+	Sources []Source
+	// File is the path the configuration was parsed from, "" for Default(). It
+	// prefixes error messages.
+	File string
+
+	pos *positions // lines of storage.* and defaults.* fields, keyed by field path
+}
+
+// Storage says where snapshots live and how long they are kept.
+type Storage struct {
+	// Path of the bbolt database. "~" is expanded to $HOME, and a relative
+	// path is taken relative to the directory of the configuration file, so
+	// that the daemon finds the same database whatever its working directory.
+	Path      string
+	Retention Retention
+}
+
+// Retention bounds the number and age of the snapshots kept per source. The
+// first and the latest snapshot of a source are always kept, whatever the
+// limits, because every diff is anchored on them.
+type Retention struct {
+	MaxSnapshots int           // per source; 0 keeps all
+	MaxAge       time.Duration // snapshots older than this are dropped; 0 keeps them forever
+}
+
+// Defaults are the fetch settings shared by every source.
+type Defaults struct {
+	Schedule     string        // cron spec or descriptor, see ParseSchedule
+	UserAgent    string        // sent with every request; should say how to reach the operator
+	Timeout      time.Duration // per request
+	MaxBody      int64         // bytes; longer bodies are cut off rather than read to the end
+	PerHost      int           // parallel requests to one host
+	Delay        time.Duration // minimum pause between two requests to one host
+	MaxRedirects int           // 0 follows none
+	SuspectAfter int           // checks in a row whose text collapsed before that is accepted as a change
+	FailAfter    int           // consecutive fetch failures before a fetch.failed event
+}
+
+// Source is one watched article.
+type Source struct {
+	Name     string   // unique key in the store and in notifications
+	URL      string   // absolute http(s) URL of the article
+	Lang     string   // BCP 47-ish language tag ("vi"), optional
+	Reports  string   // the date the article reports, YYYY-MM-DD or YYYY-MM, optional
+	Schedule string   // overrides Defaults.Schedule when not empty
+	Selector string   // CSS selector of the article body; "" lets the extractor guess
+	Ignore   []string // RE2 patterns whose matches are dropped before diffing
+	// Line is where the source starts in the configuration file, 0 when it
+	// did not come from a file (the embedded seeds).
+	Line int
+
+	pos *positions // lines of this source's fields, keyed by field name ("url", "ignore[1]")
+}
+
+// Default returns the configuration used when no file is given: polite fetch
+// settings and a database in the user's data directory. It has no sources;
+// the caller adds the embedded seeds.
+func Default() Config {
+	return Config{
+		Storage: Storage{
+			Path: defaultDBPath(),
+			// Bounded by default so that a page that changes on every fetch
+			// (a live counter the ignore patterns miss) cannot fill the disk.
+			Retention: Retention{MaxSnapshots: 100},
+		},
+		Defaults: Defaults{
+			Schedule:     "@every 30m",
+			UserAgent:    "hanoiwatch/1.0",
+			Timeout:      30 * time.Second,
+			MaxBody:      10 << 20,
+			PerHost:      2,
+			Delay:        time.Second,
+			MaxRedirects: 5,
+			SuspectAfter: 3,
+			FailAfter:    1,
+		},
+	}
+}
+
+// defaultDBPath follows the XDG base directory convention, falling back to
+// the working directory when there is no home to speak of (some containers).
+func defaultDBPath() string {
+	if d := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "hanoiwatch", "hanoiwatch.db")
+	}
+	if h, err := os.UserHomeDir(); err == nil && h != "" {
+		return filepath.Join(h, ".local", "share", "hanoiwatch", "hanoiwatch.db")
+	}
+	return "hanoiwatch.db"
+}
+
+// EffectiveSchedule returns the schedule the source runs on: its own if it
+// has one, else the default one.
+func (s Source) EffectiveSchedule(d Defaults) string {
+	if s.Schedule != "" {
+		return s.Schedule
+	}
+	return d.Schedule
+}
+
+// cronParser accepts what ParseSchedule documents; seconds are left out on
+// purpose, nobody needs to check a news article more than once a minute.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSchedule parses a schedule: a standard 5-field cron spec
+// ("15 */2 * * *"), optionally prefixed by "CRON_TZ=Area/City ", or a
+// descriptor (@yearly, @monthly, @weekly, @daily, @midnight, @hourly,
+// "@every 1h30m"). It is the one parser the daemon uses, so that what
+// Validate accepts is exactly what runs.
+func ParseSchedule(spec string) (sched cron.Schedule, err error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil, errors.New("empty schedule")
+	}
+	rest := spec
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		// robfig/cron slices up to the first space and panics without one.
+		i := strings.IndexByte(spec, ' ')
+		if i < 0 {
+			return nil, errors.New("time zone prefix without a schedule after it")
+		}
+		rest = strings.TrimSpace(spec[i:])
+	}
+	if d, ok := strings.CutPrefix(rest, "@every "); ok {
+		// robfig/cron silently turns anything under a second (including
+		// zero and negative durations) into "every second": refuse instead.
+		if dur, perr := time.ParseDuration(strings.TrimSpace(d)); perr == nil && dur < time.Second {
+			return nil, fmt.Errorf("@every needs a duration of at least 1s, got %s", dur)
+		}
+	}
+	defer func() {
+		// Belt and braces: a panic in a third-party parser must not take the
+		// daemon down because of a typo in a file.
+		if r := recover(); r != nil {
+			sched, err = nil, fmt.Errorf("unparsable schedule: %v", r)
+		}
+	}()
+	return cronParser.Parse(spec)
+}

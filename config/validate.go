@@ -1,0 +1,221 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/andybalholm/cascadia"
+)
+
+var (
+	// nameRE keeps names usable as bbolt bucket keys, URL path segments and
+	// file names without quoting.
+	nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	// langRE is a light BCP 47 check: enough to catch "Vietnamese" or "VI".
+	langRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+)
+
+const maxNameLen = 64
+
+// Validate reports every problem of c at once, joined with errors.Join, each
+// as an *Error "FILE:LINE: FIELD: problem". Values that did not come from a
+// file (Default(), sources added by the caller) are reported without a
+// location. It returns nil when c is usable.
+func (c Config) Validate() error {
+	errs := c.validate()
+	sortByLine(errs)
+	return errors.Join(errs...)
+}
+
+// checker collects the problems of one Config.
+type checker struct {
+	file string
+	errs []error
+}
+
+// add reports a problem with the field key of pos (path in messages); the
+// line falls back to fallback, the line of the enclosing source.
+func (v *checker) add(pos *positions, key, path string, fallback int, format string, args ...any) {
+	line := pos.line(key)
+	if line == 0 {
+		line = fallback
+	}
+	file := ""
+	if line > 0 { // a value from Go code must not be blamed on the file
+		file = v.file
+	}
+	v.errs = append(v.errs, &Error{File: file, Line: line, Field: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c Config) validate() []error {
+	v := &checker{file: c.File}
+	p := c.pos
+	// top reports a problem with a storage.* or defaults.* field, whose key
+	// and path are the same.
+	top := func(key, format string, args ...any) { v.add(p, key, key, 0, format, args...) }
+	num := func(key string, n int64) string { return p.show(key, strconv.FormatInt(n, 10)) }
+	dur := func(key string, d time.Duration) string { return p.show(key, d.String()) }
+
+	if c.Storage.Path == "" && !p.isFailed("storage.path") {
+		top("storage.path", "must not be empty")
+	}
+	if n := c.Storage.Retention.MaxSnapshots; n < 0 {
+		top("storage.retention.max_snapshots", "%s must not be negative (0 keeps all)", num("storage.retention.max_snapshots", int64(n)))
+	}
+	if d := c.Storage.Retention.MaxAge; d < 0 {
+		top("storage.retention.max_age", "%s must not be negative (0 keeps snapshots forever)", dur("storage.retention.max_age", d))
+	}
+
+	df := c.Defaults
+	if df.Schedule == "" {
+		top("defaults.schedule", "must not be empty")
+	} else if _, err := ParseSchedule(df.Schedule); err != nil {
+		top("defaults.schedule", "%s is not a valid schedule%s", p.show("defaults.schedule", strconv.Quote(df.Schedule)), detail(p, "defaults.schedule", err))
+	}
+	switch {
+	case strings.TrimSpace(df.UserAgent) == "":
+		top("defaults.user_agent", "must not be empty")
+	case strings.ContainsFunc(df.UserAgent, unicode.IsControl):
+		// A newline would let the value inject HTTP headers.
+		top("defaults.user_agent", "must not contain control characters such as newlines")
+	}
+	if df.Timeout <= 0 {
+		top("defaults.timeout", "%s must be positive: a request without a timeout can hang a worker forever", dur("defaults.timeout", df.Timeout))
+	}
+	if df.MaxBody <= 0 {
+		top("defaults.max_body", "%s must be positive", num("defaults.max_body", df.MaxBody))
+	}
+	if df.PerHost < 1 {
+		top("defaults.per_host", "%s must be at least 1", num("defaults.per_host", int64(df.PerHost)))
+	}
+	if df.Delay < 0 {
+		top("defaults.delay", "%s must not be negative", dur("defaults.delay", df.Delay))
+	}
+	if df.MaxRedirects < 0 {
+		top("defaults.max_redirects", "%s must not be negative (0 follows no redirect)", num("defaults.max_redirects", int64(df.MaxRedirects)))
+	}
+	if df.SuspectAfter < 1 {
+		top("defaults.suspect_after", "%s must be at least 1 (1 accepts a collapse at once)", num("defaults.suspect_after", int64(df.SuspectAfter)))
+	}
+	if df.FailAfter < 1 {
+		top("defaults.fail_after", "%s must be at least 1", num("defaults.fail_after", int64(df.FailAfter)))
+	}
+
+	seen := map[string]int{} // name → index of the first source using it
+	for i, s := range c.Sources {
+		v.source(i, s, seen, c.Sources)
+	}
+	return v.errs
+}
+
+func (v *checker) source(i int, s Source, seen map[string]int, all []Source) {
+	p := s.pos
+	if p.isFailed("") { // not even a mapping; already reported by Parse
+		return
+	}
+	path := fmt.Sprintf("sources[%d]", i)
+	add := func(key, format string, args ...any) {
+		v.add(p, key, path+"."+key, s.Line, format, args...)
+	}
+	quote := func(key, val string) string { return p.show(key, strconv.Quote(val)) }
+
+	switch {
+	case s.Name == "":
+		if !p.isFailed("name") {
+			add("name", "required")
+		}
+	case len(s.Name) > maxNameLen || !nameRE.MatchString(s.Name):
+		add("name", "%s is not a valid name: use 1 to %d characters among a-z, 0-9, '.', '_' and '-', starting with a letter or digit", quote("name", s.Name), maxNameLen)
+	}
+	if s.Name != "" {
+		if j, dup := seen[s.Name]; dup {
+			where := ""
+			if l := all[j].pos.line("name"); l > 0 {
+				where = fmt.Sprintf(" (line %d)", l)
+			} else if all[j].Line > 0 {
+				where = fmt.Sprintf(" (line %d)", all[j].Line)
+			}
+			add("name", "%s is already used by sources[%d]%s; names must be unique", quote("name", s.Name), j, where)
+		} else {
+			seen[s.Name] = i
+		}
+	}
+
+	if s.URL == "" {
+		if !p.isFailed("url") {
+			add("url", "required")
+		}
+	} else if !httpURL(s.URL) {
+		add("url", "%s is not an absolute http(s) URL", quote("url", s.URL))
+	}
+	if s.Lang != "" && !langRE.MatchString(s.Lang) {
+		add("lang", "%s is not a language tag like \"vi\" or \"en-GB\"", quote("lang", s.Lang))
+	}
+	if s.Reports != "" && !reportsDate(s.Reports) {
+		add("reports", "%s is not a date: write YYYY-MM-DD or YYYY-MM", quote("reports", s.Reports))
+	}
+	if s.Schedule != "" {
+		if _, err := ParseSchedule(s.Schedule); err != nil {
+			add("schedule", "%s is not a valid schedule%s", quote("schedule", s.Schedule), detail(p, "schedule", err))
+		}
+	}
+	if s.Selector != "" {
+		if _, err := cascadia.Compile(s.Selector); err != nil {
+			add("selector", "%s is not a valid CSS selector%s", quote("selector", s.Selector), detail(p, "selector", err))
+		}
+	}
+	for j, re := range s.Ignore {
+		key := fmt.Sprintf("ignore[%d]", j)
+		if p.isFailed(key) {
+			continue
+		}
+		if re == "" {
+			add(key, "empty pattern: it matches only empty text, so it drops nothing; remove it")
+			continue
+		}
+		if _, err := regexp.Compile(re); err != nil {
+			add(key, "%s is not a valid regular expression%s", quote(key, re), detail(p, key, err))
+		}
+	}
+}
+
+// detail appends a parser's explanation, unless the value came from the
+// environment: parsers quote their input, and that could be a secret.
+func detail(p *positions, key string, err error) string {
+	if _, secret := p.secret(key); secret {
+		return ""
+	}
+	return ": " + err.Error()
+}
+
+// httpURL reports whether s is an absolute http or https URL with a host:
+// the fetcher cannot do anything with a relative URL, a file: URL or a typo
+// like "htp:/x".
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" {
+		return false
+	}
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
+}
+
+// reportsDate accepts the two precisions articles give: a day or a month.
+func reportsDate(s string) bool {
+	layout := ""
+	switch len(s) {
+	case len("2006-01-02"):
+		layout = "2006-01-02"
+	case len("2006-01"):
+		layout = "2006-01"
+	default:
+		return false
+	}
+	_, err := time.Parse(layout, s)
+	return err == nil
+}

@@ -1,0 +1,319 @@
+package watcher
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"hanoiwatch/diff"
+	"hanoiwatch/diff/figures"
+)
+
+// ErrNoText marks an extraction that found no article text (an empty page, a selector that
+// no longer matches). Such a check is suspect, not a change: see Watcher.SuspectAfter.
+var ErrNoText = errors.New("no article text")
+
+// Watcher runs the pipeline fetch → extract → snapshot → diff → figures → events.
+type Watcher struct {
+	Fetcher   Fetcher
+	Extractor Extractor
+	Store     Store
+	Figures   *figures.Extractor
+
+	// SuspectAfter is how many checks in a row must see an article's text empty or
+	// collapsed (below a fifth of the previous text) before that is taken as a change.
+	// A single such answer is far more often an anti-bot page, an error page served with
+	// 200 or a broken selector than an article losing its text.
+	SuspectAfter int
+	// FailAfter is how many consecutive failures make one fetch.failed event.
+	FailAfter int
+
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+func (w *Watcher) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+// Check checks one source and records the outcome. The error is only for a failure to
+// record (the store) or an interrupted check (ctx done), which records nothing; a failing
+// source is a recorded check with a fetch.failed event.
+func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
+	prev, err := w.Store.State(src.Name)
+	if err != nil {
+		return Record{}, err
+	}
+	c := &checkRun{w: w, src: src, prev: prev, rec: Record{Source: src.Name, State: prev}}
+	c.rec.Check.Time = w.now()
+	c.rec.State.LastCheck = c.rec.Check.Time
+	start := time.Now()
+	p, err := w.Fetcher.Fetch(ctx, src, Validators{ETag: prev.ETag, LastModified: prev.LastModified})
+	if ctx.Err() != nil {
+		// Interrupted (shutdown): the source did not fail, so nothing is recorded.
+		return c.rec, ctx.Err()
+	}
+	if err != nil {
+		c.rec.Check.Duration = time.Since(start)
+		c.fail(0, err.Error())
+	} else {
+		c.rec.Check.Duration = p.Duration
+		c.rec.Check.Status = p.Status
+		c.rec.Check.Bytes = len(p.Body)
+		c.page(p)
+	}
+	if err := w.Store.Record(c.rec); err != nil {
+		return c.rec, fmt.Errorf("record %s: %w", src.Name, err)
+	}
+	if w.Log != nil {
+		w.Log.Debug("checked", "source", src.Name, "result", c.rec.Check.Result, "status", c.rec.Check.Status,
+			"duration", c.rec.Check.Duration, "events", len(c.rec.Events))
+	}
+	return c.rec, nil
+}
+
+// checkRun is the state of one check while it is decided.
+type checkRun struct {
+	w    *Watcher
+	src  Source
+	prev State
+	rec  Record
+}
+
+func (c *checkRun) page(p *Page) {
+	switch {
+	case p.Status == http.StatusNotModified:
+		if c.prev.Snapshot == "" {
+			c.fail(p.Status, "HTTP 304 without a stored snapshot")
+			return
+		}
+		c.rec.Check.Result = ResultNotModified
+		c.recovered()
+	case p.Status == http.StatusNotFound || p.Status == http.StatusGone:
+		c.gone(p.Status)
+	case p.Status < 200 || p.Status > 299:
+		c.fail(p.Status, fmt.Sprintf("HTTP %d %s", p.Status, http.StatusText(p.Status)))
+	default:
+		c.content(p)
+	}
+}
+
+func (c *checkRun) content(p *Page) {
+	bodyHash := hashBytes(p.Body)
+	if bodyHash == c.prev.BodyHash && c.prev.Snapshot != "" {
+		// Same bytes as last time: the text cannot have changed, skip extraction.
+		c.rec.Check.Result = ResultUnchanged
+		c.keepValidators(p, bodyHash)
+		c.recovered()
+		return
+	}
+	art, err := c.w.Extractor.Extract(p, c.src)
+	if err != nil && !errors.Is(err, ErrNoText) {
+		c.fail(p.Status, err.Error())
+		return
+	}
+	text := diff.Normalize(ignore(art.Text, c.src))
+	lang := art.Lang
+	if lang == "" {
+		lang = c.src.Lang
+	}
+	if c.prev.Snapshot == "" {
+		if text == "" {
+			c.fail(p.Status, "no article text found in the page")
+			return
+		}
+		c.snapshot(p, bodyHash, art, text, lang, ArticleNew, nil)
+		return
+	}
+	id := SnapshotID(text)
+	if id == c.prev.Snapshot {
+		c.rec.Check.Result = ResultUnchanged
+		c.keepValidators(p, bodyHash)
+		c.recovered()
+		return
+	}
+	old, err := c.w.Store.Text(c.src.Name, c.prev.Snapshot)
+	if err != nil {
+		c.fail(p.Status, fmt.Sprintf("read previous snapshot %s: %v", c.prev.Snapshot, err))
+		return
+	}
+	if collapsed(old, text) && c.prev.Suspects+1 < c.suspectAfter() {
+		// Validators and body hash are left as they were, so that the next check fetches
+		// and extracts again instead of being told "not modified".
+		c.rec.Check.Result = ResultSuspect
+		c.rec.Check.Error = fmt.Sprintf("article text collapsed from %d to %d bytes: suspect (%d of %d before it counts)",
+			len(old), len(text), c.prev.Suspects+1, c.suspectAfter())
+		c.rec.State.Suspects = c.prev.Suspects + 1
+		c.rec.State.Status = "suspect"
+		return
+	}
+	d := diff.Compute(old, text)
+	typ := ArticleChanged
+	if c.wasDown() {
+		typ = ArticleRestored
+	}
+	c.snapshot(p, bodyHash, art, text, lang, typ, &d)
+	ev := &c.rec.Events[len(c.rec.Events)-1]
+	ev.Figures = figures.Compare(c.w.Figures.Extract(old, lang), c.w.Figures.Extract(text, lang))
+	if ev.Figures == nil {
+		ev.Figures = []figures.Change{}
+	}
+}
+
+func (c *checkRun) suspectAfter() int {
+	if c.w.SuspectAfter > 0 {
+		return c.w.SuspectAfter
+	}
+	return 3
+}
+
+// collapsed reports whether new is empty or below a fifth of old: the signature of an
+// error or challenge page rather than an edit. Short articles are exempt from the ratio.
+func collapsed(old, new string) bool {
+	return new == "" || (len(old) >= 500 && len(new)*5 < len(old))
+}
+
+func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, typ string, d *diff.Result) {
+	id := SnapshotID(text)
+	s := &Snapshot{ID: id, Time: c.rec.Check.Time, Size: len(text), Title: art.Title, Date: art.Date,
+		Author: art.Author, Lang: lang}
+	if d != nil {
+		s.Added, s.Removed = d.Stats.Added, d.Stats.Removed
+	}
+	c.rec.Snapshot, c.rec.Text = s, text
+	c.rec.Check.Snapshot = id
+	c.rec.Check.Result = ResultChanged
+	if typ == ArticleNew {
+		c.rec.Check.Result = ResultNew
+	}
+	c.keepValidators(p, bodyHash)
+	st := &c.rec.State
+	st.Snapshot, st.Lang, st.LastChange = id, lang, c.rec.Check.Time
+	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError = "ok", 0, false, 0, ""
+	ev := c.event(typ)
+	ev.Snapshot, ev.Previous, ev.Title, ev.Diff = id, c.prev.Snapshot, art.Title, d
+	c.rec.Events = append(c.rec.Events, ev)
+}
+
+func (c *checkRun) keepValidators(p *Page, bodyHash string) {
+	c.rec.State.ETag, c.rec.State.LastModified, c.rec.State.BodyHash = p.ETag, p.LastModified, bodyHash
+}
+
+// wasDown reports whether the source had been reported gone or failing.
+func (c *checkRun) wasDown() bool {
+	return c.prev.Status == "gone" || (c.prev.Status == "failing" && c.prev.Alerted)
+}
+
+// recovered ends a gone or failing state on an answer that did not change the text.
+func (c *checkRun) recovered() {
+	st := &c.rec.State
+	if c.wasDown() {
+		ev := c.event(ArticleRestored)
+		ev.Snapshot, ev.Previous = c.prev.Snapshot, c.prev.Snapshot
+		c.rec.Events = append(c.rec.Events, ev)
+	}
+	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError = "ok", 0, false, 0, ""
+}
+
+func (c *checkRun) gone(status int) {
+	if c.prev.Snapshot == "" {
+		c.fail(status, fmt.Sprintf("HTTP %d %s", status, http.StatusText(status)))
+		return
+	}
+	c.rec.Check.Result = ResultGone
+	st := &c.rec.State
+	if c.prev.Status != "gone" {
+		ev := c.event(ArticleGone)
+		ev.Previous, ev.Status = c.prev.Snapshot, status
+		c.rec.Events = append(c.rec.Events, ev)
+	}
+	// Forget the validators: when the article comes back it must be fetched whole.
+	st.Status, st.ETag, st.LastModified, st.BodyHash = "gone", "", "", ""
+	st.Failures, st.Alerted, st.Suspects, st.LastError = 0, false, 0, ""
+}
+
+func (c *checkRun) fail(status int, msg string) {
+	c.rec.Check.Result = ResultFailed
+	c.rec.Check.Error = msg
+	st := &c.rec.State
+	if c.prev.Status == "gone" {
+		// A gone article that now times out is still gone; the failure is only logged.
+		st.LastError = msg
+		return
+	}
+	st.Status, st.Failures, st.LastError = "failing", c.prev.Failures+1, msg
+	failAfter := max(c.w.FailAfter, 1)
+	if st.Failures >= failAfter && !c.prev.Alerted {
+		st.Alerted = true
+		ev := c.event(FetchFailed)
+		ev.Previous, ev.Status, ev.Error = c.prev.Snapshot, status, msg
+		c.rec.Events = append(c.rec.Events, ev)
+	}
+}
+
+// event starts an event of the given type. Its id derives from the source's state before
+// this check, which a crash before the commit leaves untouched: a re-run of the same
+// check yields the same id.
+func (c *checkRun) event(typ string) Event {
+	return Event{
+		ID:      eventID(typ, c.src.Name, c.prev.Snapshot, c.prev.LastCheck.UTC().Format(time.RFC3339Nano)),
+		Type:    typ,
+		Time:    c.rec.Check.Time.UTC(),
+		Source:  EventSource{Name: c.src.Name, URL: c.src.URL},
+		Figures: []figures.Change{},
+	}
+}
+
+func ignore(text string, src Source) string {
+	for _, re := range src.Ignore {
+		text = re.ReplaceAllString(text, "")
+	}
+	return text
+}
+
+func hashBytes(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// CheckAll checks the sources with at most parallel checks at a time (per-host limits are
+// the fetcher's business) and calls done after each. A failing source never stops the
+// others; the error joins store failures only.
+func (w *Watcher) CheckAll(ctx context.Context, sources []Source, parallel int, done func(Source, Record, error)) error {
+	sem := make(chan struct{}, max(parallel, 1))
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, s := range sources {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rec, err := w.Check(ctx, s)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if done != nil {
+				done(s, rec, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

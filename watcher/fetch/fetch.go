@@ -1,0 +1,181 @@
+// Package fetch gets article pages with gocolly/colly: per-host parallelism and delay, a
+// clear User-Agent, timeouts, a body-size cap, a redirect limit, transparent gzip and
+// conditional requests.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+
+	"hanoiwatch/watcher"
+)
+
+// Options configure a Fetcher.
+type Options struct {
+	UserAgent    string
+	Timeout      time.Duration // whole request, headers and body
+	MaxBody      int64         // bytes; a larger body is an error, never read whole
+	PerHost      int           // parallel requests per host
+	Delay        time.Duration // pause after each request to a host
+	MaxRedirects int
+}
+
+// Fetcher is a colly collector shared by all fetches, so that its per-host limits hold
+// across sources.
+type Fetcher struct {
+	c   *colly.Collector
+	opt Options
+
+	mu    sync.Mutex
+	hosts map[string]bool // hosts that have their limit rule
+}
+
+// LoopbackParallelism is the number of parallel requests to a loopback host.
+const LoopbackParallelism = 8
+
+// ErrTooLarge means the body exceeded Options.MaxBody.
+var ErrTooLarge = errors.New("body too large")
+
+// New returns a Fetcher.
+func New(opt Options) (*Fetcher, error) {
+	if opt.Timeout <= 0 {
+		opt.Timeout = 30 * time.Second
+	}
+	if opt.MaxBody <= 0 {
+		opt.MaxBody = 10 << 20
+	}
+	if opt.PerHost <= 0 {
+		opt.PerHost = 2
+	}
+	if opt.MaxRedirects <= 0 {
+		opt.MaxRedirects = 5
+	}
+	c := colly.NewCollector(
+		colly.UserAgent(opt.UserAgent),
+		colly.AllowURLRevisit(),
+		// One byte over the cap tells a body at the cap from one beyond it.
+		colly.MaxBodySize(int(opt.MaxBody)+1),
+		colly.ParseHTTPErrorResponse(),
+	)
+	c.WithTransport(&http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
+		ResponseHeaderTimeout: opt.Timeout,
+		MaxIdleConnsPerHost:   opt.PerHost,
+		IdleConnTimeout:       90 * time.Second,
+	})
+	c.SetRequestTimeout(opt.Timeout)
+	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
+		if len(via) >= opt.MaxRedirects {
+			return fmt.Errorf("more than %d redirects", opt.MaxRedirects)
+		}
+		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+			return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
+		}
+		return nil
+	})
+	return &Fetcher{c: c, opt: opt, hosts: map[string]bool{}}, nil
+}
+
+// Fetch gets the source's page, sending the validators of the last answer so that an
+// unchanged page costs a 304 and no download.
+func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Validators) (*watcher.Page, error) {
+	c := f.c.Clone() // shares the backend and its limits; carries this fetch's context and callbacks
+	c.Context = ctx
+	var (
+		page *watcher.Page
+		ct   string
+	)
+	c.OnResponseHeaders(func(r *colly.Response) {
+		// Charsets are decoded by the extractor, which trusts valid UTF-8 over a wrong
+		// label; hide the label from colly's own converter so the bytes arrive untouched.
+		ct = r.Headers.Get("Content-Type")
+		r.Headers.Del("Content-Type")
+	})
+	c.OnResponse(func(r *colly.Response) {
+		page = &watcher.Page{
+			URL:          r.Request.URL.String(),
+			Status:       r.StatusCode,
+			ContentType:  ct,
+			Body:         r.Body,
+			ETag:         r.Headers.Get("ETag"),
+			LastModified: r.Headers.Get("Last-Modified"),
+		}
+	})
+	hdr := http.Header{}
+	hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+	if v.ETag != "" {
+		hdr.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		hdr.Set("If-Modified-Since", v.LastModified)
+	}
+	if err := f.limit(src.URL); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	err := c.Request(http.MethodGet, src.URL, nil, nil, hdr)
+	if err != nil {
+		return nil, describe(src.URL, err, f.opt)
+	}
+	if page == nil {
+		return nil, fmt.Errorf("GET %s: no response", src.URL)
+	}
+	page.Duration = time.Since(start)
+	if int64(len(page.Body)) > f.opt.MaxBody {
+		return nil, fmt.Errorf("GET %s: %w: more than %d bytes", src.URL, ErrTooLarge, f.opt.MaxBody)
+	}
+	return page, nil
+}
+
+// limit gives the URL's host its own colly limit rule. colly applies a rule's parallelism
+// to all the hosts its pattern matches together, so a single "*" rule would be one global
+// limit; a rule per host is a per-host limit.
+//
+// Politeness is owed to other people's servers. A loopback host is the operator's own (a
+// mirror, a test or benchmark server): it gets LoopbackParallelism and no delay.
+func (f *Fetcher) limit(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("bad URL %q", rawURL)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hosts[u.Host] {
+		return nil
+	}
+	rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(u.Host) + "$", Parallelism: f.opt.PerHost, Delay: f.opt.Delay}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
+		rule.Parallelism, rule.Delay = LoopbackParallelism, 0
+	}
+	if err := f.c.Limit(rule); err != nil {
+		return fmt.Errorf("fetch: limit %s: %w", u.Host, err)
+	}
+	f.hosts[u.Host] = true
+	return nil
+}
+
+// describe turns transport errors into messages that say what happened to whom.
+func describe(url string, err error, opt Options) error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("GET %s: canceled", url)
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("GET %s: timed out after %s", url, opt.Timeout)
+	case strings.Contains(err.Error(), "connection refused"):
+		return fmt.Errorf("GET %s: connection refused", url)
+	}
+	return fmt.Errorf("GET %s: %w", url, err)
+}

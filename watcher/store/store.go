@@ -1,0 +1,462 @@
+// Package store keeps hanoiwatch's data in one bbolt file: per source its state, snapshots
+// (content-addressed, gzip-compressed texts), check history; the events; the sources added
+// from the CLI.
+//
+// Layout (all keys sortable; numbers big-endian):
+//
+//	meta       schema → "1"
+//	sources    <name>/ state → JSON State
+//	                   snapshots/ <seq> → JSON Snapshot
+//	                   texts/     <snapshot id> → gzip(text)
+//	                   checks/    <seq> → JSON Check
+//	events     <seq> → JSON Event
+//	added      <name> → JSON Added
+//	removed    <name> → RFC 3339 time
+package store
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"hanoiwatch/watcher"
+)
+
+// Schema is the version of the layout this code reads and writes.
+const Schema = 1
+
+// MaxChecks is how many check records are kept per source: enough for weeks of a tight
+// schedule, bounded so that months of running do not grow the file without end.
+const MaxChecks = 2000
+
+var (
+	bMeta    = []byte("meta")
+	bSources = []byte("sources")
+	bEvents  = []byte("events")
+	bAdded   = []byte("added")
+	bRemoved = []byte("removed")
+	kState   = []byte("state")
+	bSnaps   = []byte("snapshots")
+	bTexts   = []byte("texts")
+	bChecks  = []byte("checks")
+)
+
+// ErrLocked means another process holds the database.
+var ErrLocked = errors.New("database is in use by another hanoiwatch process")
+
+// Retention bounds the snapshots kept per source. The first and the latest snapshot are
+// always kept.
+type Retention struct {
+	MaxSnapshots int           // 0: no limit
+	MaxAge       time.Duration // 0: no limit
+}
+
+// Options tune Open.
+type Options struct {
+	Retention Retention
+	Timeout   time.Duration // how long to wait for the file lock; default 2s
+	ReadOnly  bool
+}
+
+// Store is an open database.
+type Store struct {
+	db  *bbolt.DB
+	ret Retention
+	now func() time.Time
+}
+
+// Open opens or creates the database at path.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.Timeout == 0 {
+		opt.Timeout = 2 * time.Second
+	}
+	if !opt.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opt.Timeout, ReadOnly: opt.ReadOnly})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("store: open %s: %w (waited %s for its lock)", path, ErrLocked, opt.Timeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db, ret: opt.Retention, now: time.Now}
+	if opt.ReadOnly {
+		return s, s.checkSchema()
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bMeta, bSources, bEvents, bAdded, bRemoved} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bMeta)
+		if m.Get([]byte("schema")) == nil {
+			return m.Put([]byte("schema"), []byte(strconv.Itoa(Schema)))
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.checkSchema()
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) checkSchema() error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if m == nil {
+			return errors.New("not a hanoiwatch database (no meta bucket)")
+		}
+		v, _ := strconv.Atoi(string(m.Get([]byte("schema"))))
+		if v != Schema {
+			return fmt.Errorf("database schema %d, this hanoiwatch reads schema %d", v, Schema)
+		}
+		return nil
+	})
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// State returns the state of a source; the zero State for a source never checked.
+func (s *Store) State(source string) (watcher.State, error) {
+	var st watcher.State
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := sourceBucket(tx, source)
+		if b == nil {
+			return nil
+		}
+		if v := b.Get(kState); v != nil {
+			return json.Unmarshal(v, &st)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// Text returns the text of one snapshot of a source.
+func (s *Store) Text(source, id string) (string, error) {
+	var text string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := sourceBucket(tx, source)
+		if b == nil {
+			return fmt.Errorf("source %q: %w", source, watcher.ErrNotFound)
+		}
+		z := b.Bucket(bTexts).Get([]byte(id))
+		if z == nil {
+			return fmt.Errorf("snapshot %s of %s: %w", id, source, watcher.ErrNotFound)
+		}
+		var err error
+		text, err = gunzip(z)
+		return err
+	})
+	return text, err
+}
+
+// Record stores a check, its new snapshot and events, and the source's state in one
+// transaction, then applies the retention policy to the source's snapshots.
+func (s *Store) Record(r watcher.Record) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := createSourceBucket(tx, r.Source)
+		if err != nil {
+			return err
+		}
+		if err := putJSON(b, kState, r.State); err != nil {
+			return err
+		}
+		if err := appendJSON(b.Bucket(bChecks), r.Check); err != nil {
+			return err
+		}
+		if err := trim(b.Bucket(bChecks), MaxChecks); err != nil {
+			return err
+		}
+		if r.Snapshot != nil {
+			texts := b.Bucket(bTexts)
+			if texts.Get([]byte(r.Snapshot.ID)) == nil {
+				z, err := gzipText(r.Text)
+				if err != nil {
+					return err
+				}
+				if err := texts.Put([]byte(r.Snapshot.ID), z); err != nil {
+					return err
+				}
+			}
+			if err := appendJSON(b.Bucket(bSnaps), r.Snapshot); err != nil {
+				return err
+			}
+			if err := s.retain(b); err != nil {
+				return err
+			}
+		}
+		ev := tx.Bucket(bEvents)
+		for _, e := range r.Events {
+			if err := appendJSON(ev, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// retain drops snapshots beyond the retention policy, keeping the first and the latest,
+// and the texts no remaining snapshot refers to.
+func (s *Store) retain(b *bbolt.Bucket) error {
+	if s.ret.MaxSnapshots <= 0 && s.ret.MaxAge <= 0 {
+		return nil
+	}
+	snaps := b.Bucket(bSnaps)
+	type entry struct {
+		key []byte
+		s   watcher.Snapshot
+	}
+	var all []entry
+	err := snaps.ForEach(func(k, v []byte) error {
+		var sn watcher.Snapshot
+		if err := json.Unmarshal(v, &sn); err != nil {
+			return err
+		}
+		all = append(all, entry{append([]byte(nil), k...), sn})
+		return nil
+	})
+	if err != nil || len(all) <= 2 {
+		return err
+	}
+	drop := map[int]bool{}
+	if s.ret.MaxAge > 0 {
+		cut := s.now().Add(-s.ret.MaxAge)
+		for i := 1; i < len(all)-1; i++ {
+			if all[i].s.Time.Before(cut) {
+				drop[i] = true
+			}
+		}
+	}
+	if s.ret.MaxSnapshots > 0 {
+		keep := len(all) - len(drop)
+		for i := 1; i < len(all)-1 && keep > max(s.ret.MaxSnapshots, 2); i++ {
+			if !drop[i] {
+				drop[i] = true
+				keep--
+			}
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	used := map[string]bool{}
+	for i, e := range all {
+		if !drop[i] {
+			used[e.s.ID] = true
+		}
+	}
+	for i := range drop {
+		if err := snaps.Delete(all[i].key); err != nil {
+			return err
+		}
+		if !used[all[i].s.ID] {
+			if err := b.Bucket(bTexts).Delete([]byte(all[i].s.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Snapshots lists a source's snapshots, oldest first.
+func (s *Store) Snapshots(source string) ([]watcher.Snapshot, error) {
+	var out []watcher.Snapshot
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := sourceBucket(tx, source)
+		if b == nil {
+			return nil
+		}
+		return eachJSON(b.Bucket(bSnaps), func(sn watcher.Snapshot) { out = append(out, sn) })
+	})
+	return out, err
+}
+
+// Checks lists the last n checks of a source (all when n <= 0), oldest first.
+func (s *Store) Checks(source string, n int) ([]watcher.Check, error) {
+	var out []watcher.Check
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := sourceBucket(tx, source)
+		if b == nil {
+			return nil
+		}
+		return eachJSON(b.Bucket(bChecks), func(c watcher.Check) { out = append(out, c) })
+	})
+	if n > 0 && len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out, err
+}
+
+// Events lists the stored events at or after since, oldest first; types filters by type
+// when not empty.
+func (s *Store) Events(since time.Time, types ...string) ([]watcher.Event, error) {
+	want := map[string]bool{}
+	for _, t := range types {
+		want[t] = true
+	}
+	var out []watcher.Event
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return eachJSON(tx.Bucket(bEvents), func(e watcher.Event) {
+			if !e.Time.Before(since) && (len(want) == 0 || want[e.Type]) {
+				out = append(out, e)
+			}
+		})
+	})
+	return out, err
+}
+
+// Added is a source added from the command line.
+type Added struct {
+	Name     string    `json:"name"`
+	URL      string    `json:"url"`
+	Schedule string    `json:"schedule,omitempty"`
+	Selector string    `json:"selector,omitempty"`
+	Lang     string    `json:"lang,omitempty"`
+	Time     time.Time `json:"time"`
+}
+
+// AddSource stores a source added from the command line; it also undoes an earlier
+// removal of that name.
+func (s *Store) AddSource(a Added) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bRemoved).Delete([]byte(a.Name)); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bAdded), []byte(a.Name), a)
+	})
+}
+
+// RemoveSource forgets an added source, or marks a seeded or configured one as removed
+// so that it is no longer watched. Its history stays in the database.
+func (s *Store) RemoveSource(name string) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bAdded).Delete([]byte(name)); err != nil {
+			return err
+		}
+		return tx.Bucket(bRemoved).Put([]byte(name), []byte(s.now().UTC().Format(time.RFC3339)))
+	})
+}
+
+// AddedSources lists the sources added from the command line, by name.
+func (s *Store) AddedSources() ([]Added, error) {
+	var out []Added
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return eachJSON(tx.Bucket(bAdded), func(a Added) { out = append(out, a) })
+	})
+	return out, err
+}
+
+// Removed returns the names of removed sources.
+func (s *Store) Removed() (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bRemoved).ForEach(func(k, _ []byte) error {
+			out[string(k)] = true
+			return nil
+		})
+	})
+	return out, err
+}
+
+func sourceBucket(tx *bbolt.Tx, name string) *bbolt.Bucket {
+	return tx.Bucket(bSources).Bucket([]byte(name))
+}
+
+func createSourceBucket(tx *bbolt.Tx, name string) (*bbolt.Bucket, error) {
+	b, err := tx.Bucket(bSources).CreateBucketIfNotExists([]byte(name))
+	if err != nil {
+		return nil, fmt.Errorf("source %q: %w", name, err)
+	}
+	for _, sub := range [][]byte{bSnaps, bTexts, bChecks} {
+		if _, err := b.CreateBucketIfNotExists(sub); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func putJSON(b *bbolt.Bucket, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}
+
+// appendJSON stores v under the bucket's next sequence number, so keys sort by insertion.
+func appendJSON(b *bbolt.Bucket, v any) error {
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	return putJSON(b, binary.BigEndian.AppendUint64(nil, seq), v)
+}
+
+func eachJSON[T any](b *bbolt.Bucket, f func(T)) error {
+	return b.ForEach(func(k, v []byte) error {
+		var t T
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("decode entry %x: %w", k, err)
+		}
+		f(t)
+		return nil
+	})
+}
+
+// trim deletes the oldest entries of an appendJSON bucket beyond n. Its keys are
+// consecutive sequence numbers, so the count is the span from the first to the last.
+func trim(b *bbolt.Bucket, n int) error {
+	c := b.Cursor()
+	k, _ := c.First()
+	if k == nil {
+		return nil
+	}
+	for extra := int(b.Sequence()-binary.BigEndian.Uint64(k)) + 1 - n; extra > 0 && k != nil; extra-- {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+		k, _ = b.Cursor().First()
+	}
+	return nil
+}
+
+func gzipText(s string) ([]byte, error) {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if _, err := io.WriteString(w, s); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func gunzip(z []byte) (string, error) {
+	r, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(r)
+	return string(b), err
+}

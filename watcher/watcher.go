@@ -1,0 +1,182 @@
+// Package watcher is the domain of hanoiwatch: sources, checks, snapshots and events, and
+// the pipeline that turns one fetch of a source into a recorded check and its events.
+// It declares the small interfaces it consumes (Fetcher, Store, Extractor); its
+// sub-packages implement them.
+package watcher
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"regexp"
+	"time"
+
+	"hanoiwatch/diff"
+	"hanoiwatch/diff/figures"
+)
+
+// Source is one watched article.
+type Source struct {
+	Name     string
+	URL      string
+	Lang     string // language of the page, "" to take it from the page
+	Reports  string // date the article reports (YYYY-MM-DD or YYYY-MM), "" if unknown
+	Schedule string // cron spec; "" for the default
+	Selector string // CSS selector for the article body, "" for automatic extraction
+	Ignore   []*regexp.Regexp
+	Origin   string // where it was declared: "seed", "config" or "added"
+}
+
+// Event types.
+const (
+	ArticleNew      = "article.new"
+	ArticleChanged  = "article.changed"
+	ArticleGone     = "article.gone"
+	ArticleRestored = "article.restored"
+	FetchFailed     = "fetch.failed"
+)
+
+// Event is what hanoiwatch tells the world: printed by `check --json`, stored, and sent to
+// webhooks. Its JSON form is documented in the README.
+type Event struct {
+	ID       string           `json:"id"`
+	Type     string           `json:"type"`
+	Time     time.Time        `json:"time"`
+	Source   EventSource      `json:"source"`
+	Snapshot string           `json:"snapshot,omitempty"`
+	Previous string           `json:"previous,omitempty"`
+	Title    string           `json:"title,omitempty"`
+	Diff     *diff.Result     `json:"diff,omitempty"`
+	Figures  []figures.Change `json:"figures"`
+	Status   int              `json:"status,omitempty"` // HTTP status, for gone and failed
+	Error    string           `json:"error,omitempty"`
+}
+
+// EventSource names the source an event is about.
+type EventSource struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// eventID is stable: the same change of the same source always gets the same id, so that
+// receivers can drop duplicates after a redelivery.
+func eventID(typ, source, previous, snapshot string) string {
+	h := sha256.Sum256([]byte(typ + "\x00" + source + "\x00" + previous + "\x00" + snapshot))
+	return hex.EncodeToString(h[:12])
+}
+
+// Check results, as stored in a Check and shown by the CLI.
+const (
+	ResultNew         = "new"
+	ResultChanged     = "changed"
+	ResultUnchanged   = "unchanged"
+	ResultNotModified = "not-modified"
+	ResultSuspect     = "suspect"
+	ResultGone        = "gone"
+	ResultFailed      = "failed"
+)
+
+// Check is the record of one check of a source.
+type Check struct {
+	Time     time.Time     `json:"time"`
+	Status   int           `json:"status,omitempty"`
+	Duration time.Duration `json:"duration"`
+	Bytes    int           `json:"bytes,omitempty"`
+	Result   string        `json:"result"`
+	Snapshot string        `json:"snapshot,omitempty"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// Snapshot describes one stored version of an article's text. The ID is the hash of the
+// text, so identical texts share one stored copy.
+type Snapshot struct {
+	ID      string    `json:"id"`
+	Time    time.Time `json:"time"`
+	Size    int       `json:"size"`
+	Title   string    `json:"title,omitempty"`
+	Date    string    `json:"date,omitempty"`
+	Author  string    `json:"author,omitempty"`
+	Lang    string    `json:"lang,omitempty"`
+	Added   int       `json:"added"`
+	Removed int       `json:"removed"`
+}
+
+// State is what the pipeline remembers of a source between checks.
+type State struct {
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	BodyHash     string    `json:"body_hash,omitempty"`
+	Snapshot     string    `json:"snapshot,omitempty"` // latest snapshot id
+	Lang         string    `json:"lang,omitempty"`
+	Status       string    `json:"status,omitempty"` // "ok", "gone", "failing", "suspect"
+	Failures     int       `json:"failures,omitempty"`
+	Alerted      bool      `json:"alerted,omitempty"` // a fetch.failed was sent for the current failure streak
+	Suspects     int       `json:"suspects,omitempty"`
+	LastCheck    time.Time `json:"last_check"`
+	LastChange   time.Time `json:"last_change"`
+	LastError    string    `json:"last_error,omitempty"`
+}
+
+// SnapshotID returns the content address of an article text.
+func SnapshotID(text string) string {
+	h := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(h[:8])
+}
+
+// Page is one HTTP response, as the pipeline needs it.
+type Page struct {
+	URL          string // final URL after redirects
+	Status       int
+	ContentType  string
+	Body         []byte
+	ETag         string
+	LastModified string
+	Duration     time.Duration
+}
+
+// Validators are the conditional-request headers of the last response.
+type Validators struct {
+	ETag, LastModified string
+}
+
+// Fetcher fetches a source's page. A non-nil error means no usable HTTP answer (network,
+// timeout, body too large); HTTP error statuses come back as a Page.
+type Fetcher interface {
+	Fetch(ctx context.Context, src Source, v Validators) (*Page, error)
+}
+
+// Article is the extracted text of a page with its metadata.
+type Article struct {
+	Text   string // canonical text: title, lead, paragraphs; one per line
+	Title  string
+	Date   string
+	Author string
+	Lang   string
+}
+
+// Extractor turns a page into its article.
+type Extractor interface {
+	Extract(p *Page, src Source) (Article, error)
+}
+
+// Record is everything one check writes, stored in one transaction so that a crash keeps
+// all of it or none.
+type Record struct {
+	Source   string
+	Check    Check
+	State    State
+	Snapshot *Snapshot // nil when no new snapshot
+	Text     string    // the snapshot's text
+	Events   []Event
+}
+
+// Store keeps states, snapshots, checks and events.
+type Store interface {
+	State(source string) (State, error)
+	Text(source, snapshot string) (string, error)
+	Record(r Record) error
+}
+
+// ErrNotFound is returned by stores for an unknown source, snapshot or event.
+var ErrNotFound = errors.New("not found")
