@@ -88,7 +88,16 @@ func byType(evs []watcher.Event) map[string][]string {
 }
 
 func TestCheckPipeline(t *testing.T) {
-	e := newEnv(t, fixture.New(), "")
+	for _, conditional := range []bool{true, false} {
+		t.Run(fmt.Sprintf("conditional=%v", conditional), func(t *testing.T) {
+			site := fixture.New()
+			site.Conditional = conditional
+			testCheckPipeline(t, newEnv(t, site, ""))
+		})
+	}
+}
+
+func testCheckPipeline(t *testing.T, e *env) {
 	first := e.check()
 	if got := byType(first); len(got[watcher.ArticleNew]) != 5 || len(first) != 5 {
 		t.Fatalf("first check: %v", got)
@@ -161,7 +170,9 @@ func TestCheckPipeline(t *testing.T) {
 	t.Run("a failing source does not stop the others", func(t *testing.T) {
 		e.site.SetStatus("nhandan", 503)
 		defer e.site.SetStatus("nhandan", 0)
-		e.site.Replace("baotintuc", "100 000", "120 000")
+		if err := e.site.Replace("baotintuc", "100\u00a0000 cas", "120\u00a0000 cas"); err != nil {
+			t.Fatal(err)
+		}
 		got := byType(e.check())
 		if fmt.Sprint(got[watcher.FetchFailed]) != "[nhandan]" || fmt.Sprint(got[watcher.ArticleChanged]) != "[baotintuc]" {
 			t.Fatalf("events: %v", got)
