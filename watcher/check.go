@@ -25,6 +25,7 @@ type Watcher struct {
 	Extractor Extractor
 	Store     Store
 	Figures   *figures.Extractor
+	Router    Router // nil: no notifications
 
 	// SuspectAfter is how many checks in a row must see an article's text empty or
 	// collapsed (below a fifth of the previous text) before that is taken as a change.
@@ -71,6 +72,7 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.rec.Check.Bytes = len(p.Body)
 		c.page(p)
 	}
+	c.route()
 	if err := w.Store.Record(c.rec); err != nil {
 		return c.rec, fmt.Errorf("record %s: %w", src.Name, err)
 	}
@@ -79,6 +81,19 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 			"duration", c.rec.Check.Duration, "events", len(c.rec.Events))
 	}
 	return c.rec, nil
+}
+
+// route queues each event for the endpoints that want it.
+func (c *checkRun) route() {
+	if c.w.Router == nil {
+		return
+	}
+	for _, e := range c.rec.Events {
+		for _, ep := range c.w.Router.Route(e) {
+			c.rec.Deliveries = append(c.rec.Deliveries, Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e,
+				Created: c.rec.Check.Time, NextAttempt: c.rec.Check.Time, State: "pending"})
+		}
+	}
 }
 
 // checkRun is the state of one check while it is decided.

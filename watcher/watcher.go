@@ -161,14 +161,34 @@ type Extractor interface {
 }
 
 // Record is everything one check writes, stored in one transaction so that a crash keeps
-// all of it or none.
+// all of it or none: a notification can never be lost between the snapshot that caused it
+// and its delivery.
 type Record struct {
-	Source   string
-	Check    Check
-	State    State
-	Snapshot *Snapshot // nil when no new snapshot
-	Text     string    // the snapshot's text
-	Events   []Event
+	Source     string
+	Check      Check
+	State      State
+	Snapshot   *Snapshot // nil when no new snapshot
+	Text       string    // the snapshot's text
+	Events     []Event
+	Deliveries []Delivery // the events owed to notification endpoints
+}
+
+// Delivery is one event owed to one notification endpoint, kept in the outbox until the
+// endpoint accepts it or the attempts run out.
+type Delivery struct {
+	ID          string    `json:"id"` // event id + "@" + endpoint
+	Endpoint    string    `json:"endpoint"`
+	Event       Event     `json:"event"`
+	Created     time.Time `json:"created"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt"`
+	LastError   string    `json:"last_error,omitempty"`
+	State       string    `json:"state"` // "pending" or "dead"
+}
+
+// Router names the notification endpoints that want an event.
+type Router interface {
+	Route(e Event) []string
 }
 
 // Store keeps states, snapshots, checks and events.

@@ -12,6 +12,7 @@
 //	events     <seq> → JSON Event
 //	added      <name> → JSON Added
 //	removed    <name> → RFC 3339 time
+//	outbox     <endpoint>/ <seq> → JSON Delivery, in the order the events happened
 package store
 
 import (
@@ -45,6 +46,7 @@ var (
 	bEvents  = []byte("events")
 	bAdded   = []byte("added")
 	bRemoved = []byte("removed")
+	bOutbox  = []byte("outbox")
 	kState   = []byte("state")
 	bSnaps   = []byte("snapshots")
 	bTexts   = []byte("texts")
@@ -97,7 +99,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return s, s.checkSchema()
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bEvents, bAdded, bRemoved} {
+		for _, b := range [][]byte{bMeta, bSources, bEvents, bAdded, bRemoved, bOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -211,7 +213,7 @@ func (s *Store) Record(r watcher.Record) error {
 				return err
 			}
 		}
-		return nil
+		return queue(tx, r.Deliveries)
 	})
 }
 

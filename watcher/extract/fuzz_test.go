@@ -1,0 +1,44 @@
+package extract
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// FuzzHTML feeds arbitrary bytes through Decode and HTML. Neither may panic (HTML recovers,
+// so a recovered panic shows as an "internal error" and fails the test), and whatever comes
+// out must be canonical text: valid UTF-8, NFC, no empty lines, the same on a second run.
+// Seeds are in testdata/fuzz/FuzzHTML.
+func FuzzHTML(f *testing.F) {
+	f.Add([]byte(article("en", `<p class="chapo">A lead paragraph, long enough to count as one here.</p>`, "")), "")
+	f.Add([]byte(`<html><body><article><h1>T</h1><p>a<br>b<table><tr><td>1<td>2</table></article>`), "article")
+	f.Add([]byte("%PDF-1.4\n"), "")
+	f.Add([]byte(`{"a":"<p>x</p>"}`), "p")
+	f.Fuzz(func(t *testing.T, data []byte, sel string) {
+		page, err := Decode(data, "")
+		if err != nil {
+			return
+		}
+		a, err := HTML(page, Options{Selector: sel})
+		if err != nil {
+			if strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("panic inside HTML: %v", err)
+			}
+			return
+		}
+		text := a.Text()
+		if !utf8.ValidString(text) || !norm.NFC.IsNormalString(text) {
+			t.Fatalf("Text not valid NFC UTF-8: %q", text)
+		}
+		if strings.Contains(text, "\n\n") || strings.HasPrefix(text, "\n") || strings.HasSuffix(text, "\n") {
+			t.Fatalf("empty line in Text: %q", text)
+		}
+		b, err := HTML(page, Options{Selector: sel})
+		if err != nil || b.Text() != text {
+			t.Fatalf("second run differs: %v\n%q\n%q", err, text, b.Text())
+		}
+	})
+}

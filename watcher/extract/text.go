@@ -1,0 +1,84 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// clean turns a run of page text into one canonical paragraph: NFC, whitespace runs collapsed to
+// one space, invisible characters dropped, trimmed.
+//
+// U+00A0 and U+202F (and the figure space U+2007) are kept as they are: French and Vietnamese
+// write figures as "2 500" with them, and turning them into plain spaces would make a figure
+// look like two numbers to whatever reads the text downstream. A run that mixes them with
+// ordinary whitespace keeps them and drops the ordinary whitespace around them.
+func clean(s string) string {
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false // an ordinary whitespace run is pending
+	hard := false  // the last rune written was a kept hard space
+	for _, r := range s {
+		switch {
+		case r == '\u00a0' || r == '\u202f' || r == '\u2007':
+			b.WriteRune(r)
+			space, hard = false, true
+		case unicode.IsSpace(r):
+			space = true
+		case r == '\u200b' || r == '\ufeff' || r == '\u00ad' || r == '\u2060':
+			// Zero-width space, BOM, soft hyphen, word joiner: invisible, and CMSs add or drop
+			// them at will.
+		default:
+			if space && !hard && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+			space, hard = false, false
+		}
+	}
+	return strings.TrimFunc(b.String(), unicode.IsSpace)
+}
+
+// squash reduces text to its lower-cased letters and digits. It is the key used to recognise
+// the same paragraph in different renderings (the extractor's output, the DOM, a lead that
+// differs only in punctuation or spacing).
+func squash(s string) string {
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// words counts the words of s; a run of CJK ideographs or kana counts one word per character,
+// since those scripts write no spaces.
+func words(s string) int {
+	n := 0
+	in := false
+	for _, r := range s {
+		switch {
+		case isCJK(r):
+			n++
+			in = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if !in {
+				n++
+			}
+			in = true
+		default:
+			in = false
+		}
+	}
+	return n
+}
+
+// isCJK reports whether r is written without spaces between words (Han, kana).
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
+}
