@@ -27,6 +27,8 @@ import (
 type Config struct {
 	Storage  Storage
 	Defaults Defaults
+	HTTP     HTTP
+	Log      Log
 	// Sources are the articles the file asks to watch, in file order. Default()
 	// has none: the caller falls back to the embedded seeds when it is empty.
 	Sources []Source
@@ -59,12 +61,30 @@ type Defaults struct {
 	Schedule     string        // cron spec or descriptor, see ParseSchedule
 	UserAgent    string        // sent with every request; should say how to reach the operator
 	Timeout      time.Duration // per request
-	MaxBody      int64         // bytes; longer bodies are cut off rather than read to the end
+	MaxBody      int64         // bytes; a longer body is an error, never read to its end
 	PerHost      int           // parallel requests to one host
 	Delay        time.Duration // minimum pause between two requests to one host
 	MaxRedirects int           // 0 follows none
 	SuspectAfter int           // checks in a row whose text collapsed before that is accepted as a change
 	FailAfter    int           // consecutive fetch failures before a fetch.failed event
+	BackoffMax   time.Duration // longest wait between checks of a failing source
+	Robots       bool          // honour robots.txt
+}
+
+// HTTP configures the daemon's HTTP server: probes, metrics and the JSON API.
+type HTTP struct {
+	// Listen is host:port; loopback by default, so that nothing is exposed unless asked.
+	// "" or "off" disables the server.
+	Listen string
+	// Token is the bearer token the API's mutating routes require; without one they are
+	// refused. Use "${HANOIWATCH_TOKEN}" rather than writing it in the file.
+	Token string
+}
+
+// Log configures the daemon's structured log on stderr.
+type Log struct {
+	Level  string // debug, info, warn, error
+	Format string // text or json
 }
 
 // Source is one watched article.
@@ -104,7 +124,11 @@ func Default() Config {
 			MaxRedirects: 5,
 			SuspectAfter: 3,
 			FailAfter:    1,
+			BackoffMax:   6 * time.Hour,
+			Robots:       true,
 		},
+		HTTP: HTTP{Listen: "127.0.0.1:8787"},
+		Log:  Log{Level: "info", Format: "text"},
 	}
 }
 

@@ -26,16 +26,18 @@ func TestLoadGood(t *testing.T) {
 				Defaults: Defaults{
 					Schedule: "@hourly", UserAgent: "hanoiwatch/1.0 (+https://example.org/contact)",
 					Timeout: 45 * time.Second, MaxBody: 2_000_000, PerHost: 3, Delay: 1500 * time.Millisecond,
-					MaxRedirects: 0, SuspectAfter: 4, FailAfter: 2,
+					MaxRedirects: 0, SuspectAfter: 4, FailAfter: 2, BackoffMax: 2 * time.Hour, Robots: false,
 				},
 			}
 			equal(t, "storage", c.Storage, want.Storage)
 			equal(t, "defaults", c.Defaults, want.Defaults)
+			equal(t, "http", c.HTTP, HTTP{Listen: "127.0.0.1:9999", Token: "s3cret-token"})
+			equal(t, "log", c.Log, Log{Level: "debug", Format: "json"})
 			wantSources := []Source{
 				{Name: "vtv", URL: "https://vtv.vn/thu-tuong-an-ninh-mang-100251025161328459.htm", Lang: "vi",
 					Reports: "2025-10-25", Schedule: "*/15 6-22 * * 1-5", Selector: "div.detail-content, article > p",
-					Ignore: []string{`Lượt xem: \d+`, `^Tags?:.*$`}, Line: 18},
-				{Name: "nhandan.vn_2", URL: "http://nhandan.vn/post917901.html", Lang: "en-GB", Reports: "2025-10", Line: 25},
+					Ignore: []string{`Lượt xem: \d+`, `^Tags?:.*$`}, Line: 26},
+				{Name: "nhandan.vn_2", URL: "http://nhandan.vn/post917901.html", Lang: "en-GB", Reports: "2025-10", Line: 33},
 			}
 			equalSources(t, c.Sources, wantSources)
 		}},
@@ -87,7 +89,10 @@ func TestLoadBad(t *testing.T) {
 	}{
 		{"unknown_key.yaml", 3, `defaults.timout: unknown key (did you mean "timeout"?); allowed keys: schedule, user_agent, timeout,`},
 		{"unknown_source_key.yaml", 4, `sources[0].selectr: unknown key (did you mean "selector"?); allowed keys: name, url, lang, reports, schedule, selector, ignore`},
-		{"unknown_root_key.yaml", 3, `source: unknown key (did you mean "sources"?); allowed keys: storage, defaults, sources`},
+		{"bad_listen.yaml", 2, `http.listen: "8787" is not host:port`},
+		{"bad_log_level.yaml", 2, `log.level: "loud" must be debug, info, warn or error`},
+		{"bad_bool.yaml", 2, `defaults.robots: "maybe" must be true or false`},
+		{"unknown_root_key.yaml", 3, `source: unknown key (did you mean "sources"?); allowed keys: storage, defaults, http, log, sources`},
 		{"repeated_key.yaml", 4, `defaults.timeout: repeated key (first at line 2)`},
 		{"duplicate_name.yaml", 6, `sources[2].name: "vtv" is already used by sources[0] (line 2)`},
 		{"bad_url.yaml", 7, `sources[2].url: "htp:/x" is not an absolute http(s) URL`},
@@ -114,7 +119,7 @@ func TestLoadBad(t *testing.T) {
 		{"bad_reports.yaml", 4, `sources[0].reports: "25/10/2025" is not a date: write YYYY-MM-DD or YYYY-MM`},
 		{"bad_selector.yaml", 4, `sources[0].selector: "div[class=" is not a valid CSS selector: `},
 		{"two_documents.yaml", 3, `a configuration holds a single YAML document`},
-		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, sources, got a list`},
+		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, got a list`},
 		{"source_not_a_mapping.yaml", 4, `sources[1]: must be a mapping with the keys name, url,`},
 		{"tilde_user.yaml", 2, `storage.path: "~bob/hw.db": only "~" and "~/..." are expanded`},
 		{"user_agent_newline.yaml", 2, `defaults.user_agent: must not contain control characters`},
@@ -206,6 +211,7 @@ func TestLoadMissingFile(t *testing.T) {
 
 func TestExample(t *testing.T) {
 	t.Setenv("HOME", "/home/test")
+	t.Setenv("HANOIWATCH_TOKEN", "example-token")
 	c, err := Load("example.yaml")
 	if err != nil {
 		t.Fatalf("example.yaml does not load: %v", err)

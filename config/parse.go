@@ -20,10 +20,12 @@ import (
 // The keys each mapping accepts, in the order the documentation lists them;
 // unknown-key errors print them so that the fix is on the screen.
 var (
-	rootKeys      = []string{"storage", "defaults", "sources"}
+	rootKeys      = []string{"storage", "defaults", "http", "log", "sources"}
+	httpKeys      = []string{"listen", "token"}
+	logKeys       = []string{"level", "format"}
 	storageKeys   = []string{"path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
-	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after"}
+	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots"}
 	sourceKeys    = []string{"name", "url", "lang", "reports", "schedule", "selector", "ignore"}
 )
 
@@ -165,6 +167,26 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			d.defaults(f, p.val, &c.Defaults)
 		case "sources":
 			d.sources(f, p.val, c)
+		case "http":
+			for _, q := range d.mapping(f, p.val, httpKeys) {
+				g := f.child(q)
+				switch q.key {
+				case "listen":
+					d.str(g, q.val, &c.HTTP.Listen)
+				case "token":
+					d.str(g, q.val, &c.HTTP.Token)
+				}
+			}
+		case "log":
+			for _, q := range d.mapping(f, p.val, logKeys) {
+				g := f.child(q)
+				switch q.key {
+				case "level":
+					d.str(g, q.val, &c.Log.Level)
+				case "format":
+					d.str(g, q.val, &c.Log.Format)
+				}
+			}
 		}
 	}
 }
@@ -237,6 +259,10 @@ func (d *decoder) defaults(f field, n *yaml.Node, out *Defaults) {
 			d.integer(g, p.val, &out.SuspectAfter)
 		case "fail_after":
 			d.integer(g, p.val, &out.FailAfter)
+		case "backoff_max":
+			d.duration(g, p.val, &out.BackoffMax)
+		case "robots":
+			d.boolean(g, p.val, &out.Robots)
 		}
 	}
 }
@@ -412,6 +438,21 @@ func (d *decoder) text(f field, n *yaml.Node, want string) (string, bool) {
 func (d *decoder) str(f field, n *yaml.Node, dst *string) {
 	if v, ok := d.text(f, n, "a string"); ok {
 		*dst = v
+	}
+}
+
+func (d *decoder) boolean(f field, n *yaml.Node, dst *bool) {
+	v, ok := d.text(f, n, "true or false")
+	if !ok {
+		return
+	}
+	switch strings.ToLower(v) {
+	case "true", "yes", "on":
+		*dst = true
+	case "false", "no", "off":
+		*dst = false
+	default:
+		d.fail(f, "%s must be true or false", f.pos.show(f.key, strconv.Quote(v)))
 	}
 }
 

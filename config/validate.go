@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,7 +74,22 @@ func (c Config) validate() []error {
 		top("storage.retention.max_age", "%s must not be negative (0 keeps snapshots forever)", dur("storage.retention.max_age", d))
 	}
 
+	if l := c.HTTP.Listen; l != "" && l != "off" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			top("http.listen", "%s is not host:port (e.g. 127.0.0.1:8787), or \"off\"", p.show("http.listen", strconv.Quote(l)))
+		}
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		top("log.level", "%s must be debug, info, warn or error", p.show("log.level", strconv.Quote(c.Log.Level)))
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		top("log.format", "%s must be text or json", p.show("log.format", strconv.Quote(c.Log.Format)))
+	}
+
 	df := c.Defaults
+	if df.BackoffMax < 0 {
+		top("defaults.backoff_max", "%s must not be negative", dur("defaults.backoff_max", df.BackoffMax))
+	}
 	if df.Schedule == "" {
 		top("defaults.schedule", "must not be empty")
 	} else if _, err := ParseSchedule(df.Schedule); err != nil {
