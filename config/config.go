@@ -32,6 +32,8 @@ type Config struct {
 	// Sources are the articles the file asks to watch, in file order. Default()
 	// has none: the caller falls back to the embedded seeds when it is empty.
 	Sources []Source
+	// Notify says where events are delivered; Default() has no endpoints.
+	Notify Notify
 	// File is the path the configuration was parsed from, "" for Default(). It
 	// prefixes error messages.
 	File string
@@ -103,6 +105,73 @@ type Source struct {
 	pos *positions // lines of this source's fields, keyed by field name ("url", "ignore[1]")
 }
 
+// Notify configures the delivery of events to webhooks and chat or email
+// channels. Only plain values live here: the notify package builds its
+// router and senders from them, so that config imports nothing of the
+// delivery code.
+type Notify struct {
+	Timeout   time.Duration // per delivery attempt
+	Retry     Retry
+	Endpoints []Endpoint // in file order, which is the order events are routed in
+}
+
+// Retry is the backoff policy of failed deliveries: exponential from
+// InitialDelay, doubling up to MaxDelay, with jitter; after MaxAttempts
+// attempts a delivery goes to the dead-letter list.
+type Retry struct {
+	InitialDelay time.Duration
+	MaxDelay     time.Duration
+	MaxAttempts  int
+}
+
+// Endpoint is one receiver of events and the filter that says which.
+type Endpoint struct {
+	Name string // unique; keys its outbox queue in the database
+	// URL is an http(s) webhook URL, or a shoutrrr service URL (slack://,
+	// telegram://, ntfy://, smtp://, ...). It often carries a token: it is
+	// never printed, not even in errors.
+	URL     string
+	Secret  string            // signing secret of a webhook: "whsec_" + base64, or raw text
+	Headers map[string]string // extra request headers of a webhook; values are never printed
+
+	// The filter; an empty filter lets every event through.
+	Types        []string // event types ("article.changed"); empty: all
+	Sources      []string // source names or globs ("bao*"); empty: all
+	FiguresOnly  bool     // only events that moved a figure
+	Subjects     []string // only events that moved a figure with one of these canonical keys
+	MinChange    float64  // only events that moved a figure by at least this much
+	MinChangePct float64  // only events that moved a figure by at least this many percent
+
+	// Line is where the endpoint starts in the configuration file, 0 when it
+	// did not come from a file.
+	Line int
+
+	pos *positions // lines of this endpoint's fields, keyed by field name
+}
+
+// Webhook reports whether the endpoint is a webhook (an http or https URL)
+// rather than a shoutrrr channel.
+func (e Endpoint) Webhook() bool {
+	scheme, _, _ := strings.Cut(e.URL, ":")
+	scheme = strings.ToLower(scheme)
+	return scheme == "http" || scheme == "https"
+}
+
+// EventTypes are the event types an endpoint may ask for; they mirror the
+// constants of package watcher, which config does not import (a test in
+// notify keeps the two in step).
+var EventTypes = []string{"article.new", "article.changed", "article.gone", "article.restored", "fetch.failed"}
+
+// ChannelSchemes are the shoutrrr services an endpoint URL may name, as
+// shoutrrr's router knows them (a test in notify keeps the two in step).
+// Listed here rather than asked of shoutrrr because some services (matrix)
+// log in to their server when a URL is checked that way.
+var ChannelSchemes = []string{
+	"bark", "discord", "generic", "googlechat", "gotify", "hangouts", "ifttt", "join", "lark", "logger",
+	"matrix", "mattermost", "notifiarr", "ntfy", "opsgenie", "pagerduty", "pushbullet", "pushover",
+	"rocketchat", "signal", "slack", "smtp", "teams", "telegram", "wecom", "zulip",
+}
+
 // Default returns the configuration used when no file is given: polite fetch
 // settings and a database in the user's data directory. It has no sources;
 // the caller adds the embedded seeds.
@@ -129,6 +198,12 @@ func Default() Config {
 		},
 		HTTP: HTTP{Listen: "127.0.0.1:8787"},
 		Log:  Log{Level: "info", Format: "text"},
+		Notify: Notify{
+			Timeout: 10 * time.Second,
+			// From seconds up to a day apart, for about four days in all: a receiver
+			// down over a long weekend still gets every event.
+			Retry: Retry{InitialDelay: 10 * time.Second, MaxDelay: 24 * time.Hour, MaxAttempts: 18},
+		},
 	}
 }
 

@@ -20,13 +20,16 @@ import (
 // The keys each mapping accepts, in the order the documentation lists them;
 // unknown-key errors print them so that the fix is on the screen.
 var (
-	rootKeys      = []string{"storage", "defaults", "http", "log", "sources"}
+	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify"}
 	httpKeys      = []string{"listen", "token"}
 	logKeys       = []string{"level", "format"}
 	storageKeys   = []string{"path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
 	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots"}
 	sourceKeys    = []string{"name", "url", "lang", "reports", "schedule", "selector", "ignore"}
+	notifyKeys    = []string{"timeout", "retry", "endpoints"}
+	retryKeys     = []string{"initial_delay", "max_delay", "max_attempts"}
+	endpointKeys  = []string{"name", "url", "secret", "headers", "types", "sources", "figures_only", "subjects", "min_change", "min_change_pct"}
 )
 
 // Load reads the configuration file at path, parses it and validates it. The
@@ -167,6 +170,8 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			d.defaults(f, p.val, &c.Defaults)
 		case "sources":
 			d.sources(f, p.val, c)
+		case "notify":
+			d.notify(f, p.val, c)
 		case "http":
 			for _, q := range d.mapping(f, p.val, httpKeys) {
 				g := f.child(q)
@@ -312,6 +317,149 @@ func (d *decoder) sources(f field, n *yaml.Node, c *Config) {
 	}
 }
 
+func (d *decoder) notify(f field, n *yaml.Node, c *Config) {
+	for _, p := range d.mapping(f, n, notifyKeys) {
+		g := f.child(p)
+		switch p.key {
+		case "timeout":
+			d.duration(g, p.val, &c.Notify.Timeout)
+		case "retry":
+			for _, q := range d.mapping(g, p.val, retryKeys) {
+				h := g.child(q)
+				switch q.key {
+				case "initial_delay":
+					d.duration(h, q.val, &c.Notify.Retry.InitialDelay)
+				case "max_delay":
+					d.duration(h, q.val, &c.Notify.Retry.MaxDelay)
+				case "max_attempts":
+					d.integer(h, q.val, &c.Notify.Retry.MaxAttempts)
+				}
+			}
+		case "endpoints":
+			d.endpoints(g, p.val, c)
+		}
+	}
+}
+
+func (d *decoder) endpoints(f field, n *yaml.Node, c *Config) {
+	f.pos.lines[f.key] = f.line
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.fail(f, "must be a list of endpoints, got %s", kind(n))
+		return
+	}
+	c.Notify.Endpoints = make([]Endpoint, 0, len(n.Content))
+	for i, item := range n.Content {
+		e := Endpoint{Line: item.Line, pos: newPositions()}
+		path := fmt.Sprintf("%s[%d]", f.path, i)
+		item = deref(item)
+		if item.Kind != yaml.MappingNode {
+			d.errorf(e.Line, path, "must be a mapping with the keys %s, got %s", strings.Join(endpointKeys, ", "), kind(item))
+			e.pos.failed[""] = true // a placeholder, as for sources
+			c.Notify.Endpoints = append(c.Notify.Endpoints, e)
+			continue
+		}
+		for _, p := range d.pairs(item, path, endpointKeys) {
+			g := field{pos: e.pos, key: p.key, path: path + "." + p.key, line: p.line}
+			switch p.key {
+			case "name":
+				d.str(g, p.val, &e.Name)
+			case "url":
+				d.str(g, p.val, &e.URL)
+			case "secret":
+				d.str(g, p.val, &e.Secret)
+			case "headers":
+				d.headers(g, p.val, &e.Headers)
+			case "types":
+				d.list(g, p.val, &e.Types)
+			case "sources":
+				d.list(g, p.val, &e.Sources)
+			case "figures_only":
+				d.boolean(g, p.val, &e.FiguresOnly)
+			case "subjects":
+				d.list(g, p.val, &e.Subjects)
+			case "min_change":
+				d.number(g, p.val, &e.MinChange)
+			case "min_change_pct":
+				d.number(g, p.val, &e.MinChangePct)
+			}
+		}
+		c.Notify.Endpoints = append(c.Notify.Endpoints, e)
+	}
+}
+
+// headers decodes a mapping of HTTP header names to values. Names are
+// compared case-insensitively, as HTTP does, so that "X-Token" and
+// "x-token" cannot both be set. Values are never shown in messages: headers
+// are where tokens go.
+func (d *decoder) headers(f field, n *yaml.Node, dst *map[string]string) {
+	f.pos.lines[f.key] = f.line
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.fail(f, "must be a mapping of header names to values, got %s", kind(n))
+		return
+	}
+	out := map[string]string{}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+			d.errorf(k.Line, f.path, "header names must be plain strings (no \"<<\" merges), got %s", kind(k))
+			continue
+		}
+		g := field{pos: f.pos, key: f.key + "." + k.Value, path: f.path + "." + k.Value, line: k.Line}
+		lower := strings.ToLower(k.Value)
+		if first, dup := seen[lower]; dup {
+			d.fail(g, "repeated header (first at line %d)", first)
+			continue
+		}
+		seen[lower] = k.Line
+		if isNull(v) {
+			d.fail(g, "must be a string, got nothing")
+			continue
+		}
+		if val, ok := d.text(g, v, "a string"); ok {
+			out[k.Value] = val
+		}
+	}
+	*dst = out
+}
+
+func (d *decoder) boolean(f field, n *yaml.Node, dst *bool) {
+	v, ok := d.text(f, n, "true or false")
+	if !ok {
+		return
+	}
+	// Only the two YAML 1.2 spellings: "yes", "on" and "1" read differently
+	// in other tools, and a filter that silently reads the wrong way would
+	// hide notifications.
+	switch strings.TrimSpace(v) {
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		d.fail(f, "%s is not true or false", f.pos.show(f.key, strconv.Quote(v)))
+	}
+}
+
+func (d *decoder) number(f field, n *yaml.Node, dst *float64) {
+	v, ok := d.text(f, n, "a number")
+	if !ok {
+		return
+	}
+	x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+		d.fail(f, "%s is not a number", f.pos.show(f.key, strconv.Quote(v)))
+		return
+	}
+	*dst = x
+}
+
 // child is the field for key p inside the mapping f.
 func (f field) child(p pair) field {
 	return field{pos: f.pos, key: f.key + "." + p.key, path: f.path + "." + p.key, line: p.line}
@@ -438,21 +586,6 @@ func (d *decoder) text(f field, n *yaml.Node, want string) (string, bool) {
 func (d *decoder) str(f field, n *yaml.Node, dst *string) {
 	if v, ok := d.text(f, n, "a string"); ok {
 		*dst = v
-	}
-}
-
-func (d *decoder) boolean(f field, n *yaml.Node, dst *bool) {
-	v, ok := d.text(f, n, "true or false")
-	if !ok {
-		return
-	}
-	switch strings.ToLower(v) {
-	case "true", "yes", "on":
-		*dst = true
-	case "false", "no", "off":
-		*dst = false
-	default:
-		d.fail(f, "%s must be true or false", f.pos.show(f.key, strconv.Quote(v)))
 	}
 }
 

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	pathpkg "path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +15,8 @@ import (
 	"unicode"
 
 	"github.com/andybalholm/cascadia"
+
+	"hanoiwatch/seeds"
 )
 
 var (
@@ -128,7 +132,194 @@ func (c Config) validate() []error {
 	for i, s := range c.Sources {
 		v.source(i, s, seen, c.Sources)
 	}
+
+	n := c.Notify
+	if n.Timeout <= 0 {
+		top("notify.timeout", "%s must be positive: an attempt without a timeout can stall an endpoint's queue forever", dur("notify.timeout", n.Timeout))
+	}
+	if n.Retry.InitialDelay <= 0 {
+		top("notify.retry.initial_delay", "%s must be positive", dur("notify.retry.initial_delay", n.Retry.InitialDelay))
+	} else if n.Retry.MaxDelay < n.Retry.InitialDelay {
+		top("notify.retry.max_delay", "%s must be at least initial_delay (%s)", dur("notify.retry.max_delay", n.Retry.MaxDelay), dur("notify.retry.initial_delay", n.Retry.InitialDelay))
+	}
+	if n.Retry.MaxAttempts < 1 {
+		top("notify.retry.max_attempts", "%s must be at least 1", num("notify.retry.max_attempts", int64(n.Retry.MaxAttempts)))
+	}
+	seenEndpoint := map[string]int{}
+	for i, e := range n.Endpoints {
+		v.endpoint(i, e, seenEndpoint, n.Endpoints)
+	}
 	return v.errs
+}
+
+// subjectKeys are the canonical figure keys an endpoint may filter on.
+func subjectKeys() []string {
+	var keys []string
+	for _, s := range seeds.Subjects() {
+		keys = append(keys, s.Key)
+	}
+	return keys
+}
+
+// schemeRE is what a scheme worth printing looks like: a scheme made of
+// anything else may be the start of a pasted token.
+var schemeRE = regexp.MustCompile(`^[a-z][a-z+]{0,19}$`)
+
+// reservedHeaders are set by the webhook sender; a configured value would
+// break the signature or the body.
+var reservedHeaders = []string{"webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "content-length", "host"}
+
+// minSecret is the shortest signing secret accepted, in bytes: shorter
+// keys can be guessed from signed requests.
+const minSecret = 16
+
+func (v *checker) endpoint(i int, e Endpoint, seen map[string]int, all []Endpoint) {
+	p := e.pos
+	if p.isFailed("") { // not even a mapping; already reported by Parse
+		return
+	}
+	path := fmt.Sprintf("notify.endpoints[%d]", i)
+	add := func(key, format string, args ...any) {
+		v.add(p, key, path+"."+key, e.Line, format, args...)
+	}
+	quote := func(key, val string) string { return p.show(key, strconv.Quote(val)) }
+
+	switch {
+	case e.Name == "":
+		if !p.isFailed("name") {
+			add("name", "required")
+		}
+	case len(e.Name) > maxNameLen || !nameRE.MatchString(e.Name):
+		add("name", "%s is not a valid name: use 1 to %d characters among a-z, 0-9, '.', '_' and '-', starting with a letter or digit", quote("name", e.Name), maxNameLen)
+	}
+	if e.Name != "" {
+		if j, dup := seen[e.Name]; dup {
+			where := ""
+			if l := all[j].pos.line("name"); l > 0 {
+				where = fmt.Sprintf(" (line %d)", l)
+			}
+			add("name", "%s is already used by notify.endpoints[%d]%s; names must be unique", quote("name", e.Name), j, where)
+		} else {
+			seen[e.Name] = i
+		}
+	}
+
+	// The URL is never printed: webhook and chat URLs carry tokens.
+	webhook, channel := false, false
+	switch {
+	case e.URL == "":
+		if !p.isFailed("url") {
+			add("url", "required")
+		}
+	default:
+		u, err := url.Parse(e.URL)
+		_, fromEnv := p.secret("url")
+		scheme := ""
+		if err == nil {
+			scheme = strings.ToLower(u.Scheme)
+		}
+		shown := "its scheme"
+		if !fromEnv && schemeRE.MatchString(scheme) {
+			shown = "scheme " + strconv.Quote(scheme)
+		}
+		base, _, _ := strings.Cut(scheme, "+")
+		switch {
+		case err != nil || u.Opaque != "" || scheme == "":
+			add("url", "is not an absolute URL (the value is not shown: URLs may hold tokens)")
+		case scheme == "http" || scheme == "https":
+			if u.Hostname() == "" {
+				add("url", "a webhook URL needs a host")
+			} else {
+				webhook = true
+			}
+		case slices.Contains(ChannelSchemes, base):
+			channel = true
+		default:
+			add("url", "%s is neither http(s), for a webhook, nor a shoutrrr service: %s", shown, strings.Join(ChannelSchemes, ", "))
+		}
+	}
+
+	switch {
+	case webhook && e.Secret == "" && !p.isFailed("secret"):
+		add("secret", `required for a webhook, so that receivers can check where a request comes from; generate one with "openssl rand -base64 32"`)
+	case webhook && e.Secret != "":
+		key := []byte(e.Secret)
+		if b64, ok := strings.CutPrefix(e.Secret, "whsec_"); ok {
+			var err error
+			if key, err = decodeSecret(b64); err != nil {
+				add("secret", `starts with "whsec_" but the rest is not base64`)
+				break
+			}
+		}
+		if len(key) < minSecret {
+			add("secret", "is %d bytes long; use at least %d (the value is not shown)", len(key), minSecret)
+		}
+	case channel && e.Secret != "":
+		add("secret", "is for webhooks: a shoutrrr URL carries its own credentials")
+	}
+	if channel && len(e.Headers) > 0 {
+		add("headers", "are for webhooks: a shoutrrr URL carries its own settings")
+	}
+	names := make([]string, 0, len(e.Headers))
+	for h := range e.Headers {
+		names = append(names, h)
+	}
+	slices.Sort(names) // a stable order of messages for a map
+	for _, h := range names {
+		key := "headers." + h
+		switch {
+		case !headerNameRE.MatchString(h):
+			add(key, "%q is not a valid HTTP header name", h)
+		case slices.Contains(reservedHeaders, strings.ToLower(h)):
+			add(key, "is set by hanoiwatch itself: %s", strings.Join(reservedHeaders, ", "))
+		case strings.ContainsFunc(e.Headers[h], unicode.IsControl):
+			// A newline would let the value inject more headers.
+			add(key, "must not contain control characters such as newlines (the value is not shown)")
+		}
+	}
+
+	for j, t := range e.Types {
+		key := fmt.Sprintf("types[%d]", j)
+		if !p.isFailed(key) && !slices.Contains(EventTypes, t) {
+			add(key, "%s is not an event type: %s", quote(key, t), strings.Join(EventTypes, ", "))
+		}
+	}
+	for j, g := range e.Sources {
+		key := fmt.Sprintf("sources[%d]", j)
+		if p.isFailed(key) {
+			continue
+		}
+		if _, err := pathpkg.Match(g, ""); g == "" || err != nil {
+			add(key, "%s is not a source name or glob (like \"vtv\" or \"bao*\")", quote(key, g))
+		}
+	}
+	if len(e.Subjects) > 0 {
+		known := subjectKeys()
+		for j, sub := range e.Subjects {
+			key := fmt.Sprintf("subjects[%d]", j)
+			if !p.isFailed(key) && !slices.Contains(known, sub) {
+				add(key, "%s is not a figure subject key%s; known keys: %s", quote(key, sub), suggest(sub, known), strings.Join(known, ", "))
+			}
+		}
+	}
+	if e.MinChange < 0 {
+		add("min_change", "%s must not be negative", p.show("min_change", strconv.FormatFloat(e.MinChange, 'f', -1, 64)))
+	}
+	if e.MinChangePct < 0 {
+		add("min_change_pct", "%s must not be negative", p.show("min_change_pct", strconv.FormatFloat(e.MinChangePct, 'f', -1, 64)))
+	}
+}
+
+// headerNameRE is an HTTP token (RFC 9110).
+var headerNameRE = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
+
+// decodeSecret decodes the base64 part of a "whsec_" secret, padded or not,
+// as the Standard Webhooks libraries do.
+func decodeSecret(s string) ([]byte, error) {
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return b, nil
+	}
+	return base64.RawStdEncoding.DecodeString(s)
 }
 
 func (v *checker) source(i int, s Source, seen map[string]int, all []Source) {

@@ -34,6 +34,10 @@ type Watcher struct {
 	SuspectAfter int
 	// FailAfter is how many consecutive failures make one fetch.failed event.
 	FailAfter int
+	// BackoffBase and BackoffMax bound the wait after a failure: BackoffBase doubled for
+	// each failure in a row, capped at BackoffMax, and never shorter than the server's
+	// Retry-After. The scheduler skips a source's turns until then.
+	BackoffBase, BackoffMax time.Duration
 
 	Now func() time.Time
 	Log *slog.Logger
@@ -67,6 +71,7 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.rec.Check.Duration = time.Since(start)
 		c.fail(0, err.Error())
 	} else {
+		c.retryAfter = p.RetryAfter
 		c.rec.Check.Duration = p.Duration
 		c.rec.Check.Status = p.Status
 		c.rec.Check.Bytes = len(p.Body)
@@ -98,10 +103,11 @@ func (c *checkRun) route() {
 
 // checkRun is the state of one check while it is decided.
 type checkRun struct {
-	w    *Watcher
-	src  Source
-	prev State
-	rec  Record
+	w          *Watcher
+	src        Source
+	prev       State
+	rec        Record
+	retryAfter time.Duration
 }
 
 func (c *checkRun) page(p *Page) {
@@ -184,6 +190,22 @@ func (c *checkRun) content(p *Page) {
 	}
 }
 
+// backoff is the wait after the n-th failure in a row.
+func (w *Watcher) backoff(n int) time.Duration {
+	base, most := w.BackoffBase, w.BackoffMax
+	if base <= 0 {
+		base = time.Minute
+	}
+	if most <= 0 {
+		most = 6 * time.Hour
+	}
+	d := base
+	for i := 1; i < n && d < most; i++ {
+		d *= 2
+	}
+	return min(d, most)
+}
+
 func (c *checkRun) suspectAfter() int {
 	if c.w.SuspectAfter > 0 {
 		return c.w.SuspectAfter
@@ -213,7 +235,7 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	c.keepValidators(p, bodyHash)
 	st := &c.rec.State
 	st.Snapshot, st.Lang, st.LastChange = id, lang, c.rec.Check.Time
-	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError = "ok", 0, false, 0, ""
+	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = "ok", 0, false, 0, "", time.Time{}
 	ev := c.event(typ)
 	ev.Snapshot, ev.Previous, ev.Title, ev.Diff = id, c.prev.Snapshot, art.Title, d
 	c.rec.Events = append(c.rec.Events, ev)
@@ -236,7 +258,7 @@ func (c *checkRun) recovered() {
 		ev.Snapshot, ev.Previous = c.prev.Snapshot, c.prev.Snapshot
 		c.rec.Events = append(c.rec.Events, ev)
 	}
-	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError = "ok", 0, false, 0, ""
+	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = "ok", 0, false, 0, "", time.Time{}
 }
 
 func (c *checkRun) gone(status int) {
@@ -253,7 +275,7 @@ func (c *checkRun) gone(status int) {
 	}
 	// Forget the validators: when the article comes back it must be fetched whole.
 	st.Status, st.ETag, st.LastModified, st.BodyHash = "gone", "", "", ""
-	st.Failures, st.Alerted, st.Suspects, st.LastError = 0, false, 0, ""
+	st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = 0, false, 0, "", time.Time{}
 }
 
 func (c *checkRun) fail(status int, msg string) {
@@ -266,6 +288,7 @@ func (c *checkRun) fail(status int, msg string) {
 		return
 	}
 	st.Status, st.Failures, st.LastError = "failing", c.prev.Failures+1, msg
+	st.RetryAt = c.rec.Check.Time.Add(max(c.w.backoff(st.Failures), c.retryAfter))
 	failAfter := max(c.w.FailAfter, 1)
 	if st.Failures >= failAfter && !c.prev.Alerted {
 		st.Alerted = true

@@ -116,6 +116,7 @@ type State struct {
 	LastCheck    time.Time `json:"last_check"`
 	LastChange   time.Time `json:"last_change"`
 	LastError    string    `json:"last_error,omitempty"`
+	RetryAt      time.Time `json:"retry_at,omitzero"` // a failing source is not checked on schedule before this
 }
 
 // SnapshotID returns the content address of an article text.
@@ -132,6 +133,7 @@ type Page struct {
 	Body         []byte
 	ETag         string
 	LastModified string
+	RetryAfter   time.Duration // from a Retry-After header, 0 when absent
 	Duration     time.Duration
 }
 

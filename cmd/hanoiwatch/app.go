@@ -25,6 +25,7 @@ type app struct {
 	cfgPath string
 	dbPath  string
 	verbose bool
+	daemon  bool // running `run`: log at the configured level
 	out     io.Writer // stdout: results only (JSON Lines with --json)
 	errOut  io.Writer // stderr: progress, summaries, logs
 
@@ -56,11 +57,6 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 
 // load reads the configuration (or the defaults) and opens the store.
 func (a *app) load() error {
-	level := slog.LevelWarn
-	if a.verbose {
-		level = slog.LevelDebug
-	}
-	a.log = slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: level}))
 	a.cfg = config.Default()
 	if a.cfgPath != "" {
 		c, err := config.Load(a.cfgPath)
@@ -69,6 +65,7 @@ func (a *app) load() error {
 		}
 		a.cfg = c
 	}
+	a.log = a.logger(a.cfg.Log)
 	path := a.dbPath
 	if path == "" {
 		path = os.Getenv("HANOIWATCH_DB")
@@ -83,6 +80,24 @@ func (a *app) load() error {
 	}
 	a.store = s
 	return nil
+}
+
+// logger builds the structured log on stderr. The one-shot commands print their results
+// themselves, so their log shows warnings only unless -v; the daemon uses the configured
+// level.
+func (a *app) logger(c config.Log) *slog.Logger {
+	level := slog.LevelWarn
+	if a.daemon {
+		level.UnmarshalText([]byte(c.Level))
+	}
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	opt := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(a.errOut, opt))
+	}
+	return slog.New(slog.NewTextHandler(a.errOut, opt))
 }
 
 func (a *app) close() {
@@ -176,7 +191,7 @@ func pick(all []watcher.Source, names []string) ([]watcher.Source, error) {
 func (a *app) newWatcher() (*watcher.Watcher, error) {
 	d := a.cfg.Defaults
 	f, err := fetch.New(fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
-		PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: d.MaxRedirects})
+		PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: d.MaxRedirects, Robots: d.Robots})
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +202,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		Figures:      figureExtractor(),
 		SuspectAfter: d.SuspectAfter,
 		FailAfter:    d.FailAfter,
+		BackoffMax:   d.BackoffMax,
 		Log:          a.log,
 	}, nil
 }

@@ -2,127 +2,233 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/schedule"
+	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/web"
 )
-
-func (a *app) runCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "run",
-		Short: "Run the daemon: check every source on its schedule until interrupted",
-		Long: `Checks each source on its cron schedule (defaults.schedule unless the source has its
-own), logging each event on stderr. Sources never checked, or overdue, are checked at
-start. SIGINT or SIGTERM stop it: in-flight checks finish, the database is closed.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.load(); err != nil {
-				return err
-			}
-			defer a.close()
-			srcs, err := a.sources()
-			if err != nil {
-				return err
-			}
-			w, err := a.newWatcher()
-			if err != nil {
-				return err
-			}
-			return a.run(cmd.Context(), w, srcs)
-		},
-	}
-}
-
-func (a *app) run(ctx context.Context, w *watcher.Watcher, srcs []watcher.Source) error {
-	log := slog.New(slog.NewTextHandler(a.errOut, nil))
-	c := cron.New(cron.WithLogger(cronLogger{log}))
-	// Checks run under their own context: a signal stops the scheduling at once, but a
-	// check already under way is given shutdownGrace to finish and be recorded.
-	checkCtx, cancelChecks := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelChecks()
-	running := map[string]*sync.Mutex{}
-	checkOne := func(s watcher.Source) {
-		// One source is never checked twice at once: a check that is still running when its
-		// next turn (or its start-up turn) comes makes that turn a no-op.
-		if !running[s.Name].TryLock() {
-			log.Debug("check still running, turn skipped", "source", s.Name)
-			return
-		}
-		defer running[s.Name].Unlock()
-		rec, err := w.Check(checkCtx, s)
-		if err != nil {
-			log.Error("check failed to record", "source", s.Name, "err", err)
-			return
-		}
-		for _, e := range rec.Events {
-			log.Info("event", "type", e.Type, "source", e.Source.Name, "id", e.ID, "figures", len(e.Figures))
-		}
-	}
-	var overdue []watcher.Source
-	for _, s := range srcs {
-		running[s.Name] = &sync.Mutex{}
-		spec := config.Source{Schedule: s.Schedule}.EffectiveSchedule(a.cfg.Defaults)
-		sched, err := config.ParseSchedule(spec)
-		if err != nil {
-			return fmt.Errorf("source %s: schedule %q: %w", s.Name, spec, err)
-		}
-		c.Schedule(sched, cron.FuncJob(func() { checkOne(s) }))
-		st, err := a.store.State(s.Name)
-		if err != nil {
-			return err
-		}
-		if st.LastCheck.IsZero() || !sched.Next(st.LastCheck).After(time.Now()) {
-			overdue = append(overdue, s)
-		}
-	}
-	log.Info("hanoiwatch running", "sources", len(srcs), "overdue", len(overdue))
-	// Overdue sources get a one-off turn soon, spread over at most a minute, rather than
-	// all at once or only after a full period.
-	step := time.Minute / time.Duration(max(len(overdue), 1))
-	step = min(step, time.Second)
-	now := time.Now().Add(time.Second) // after cron's start, which asks each schedule for its next time
-	for i, s := range overdue {
-		c.Schedule(once(now.Add(time.Duration(i)*step)), cron.FuncJob(func() { checkOne(s) }))
-	}
-	c.Start()
-	<-ctx.Done()
-	log.Info("stopping: waiting for checks under way", "grace", shutdownGrace)
-	stopped := c.Stop()
-	select {
-	case <-stopped.Done():
-	case <-time.After(shutdownGrace):
-		cancelChecks()
-		<-stopped.Done()
-	}
-	return nil
-}
 
 // shutdownGrace is how long checks under way may take to finish after a stop signal.
 const shutdownGrace = 20 * time.Second
 
-// once is a cron schedule that fires a single time.
-type once time.Time
+func (a *app) runCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Run the daemon: check every source on its schedule until stopped",
+		Long: `Checks each source on its cron schedule (defaults.schedule unless the source has its
+own), spread so that sources on one schedule do not fire together; overdue sources are
+checked at start. A failing source backs off (1 minute doubling up to defaults.backoff_max).
+The HTTP server (http.listen, default 127.0.0.1:8787) serves /healthz, /readyz, /metrics
+and the JSON API.
 
-// Next returns the time itself until it has passed, then the zero time, which cron reads
-// as "never again".
-func (o once) Next(t time.Time) time.Time {
-	if t.Before(time.Time(o)) {
-		return time.Time(o)
+Signals: SIGINT or SIGTERM stop scheduling, let checks under way finish (20 s, then they
+are canceled) and close the database; a second one exits at once. SIGHUP re-reads the
+config file: sources added, removed or rescheduled without a restart; an invalid file is
+logged and the running config kept.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.daemon = true
+			if err := a.load(); err != nil {
+				return err
+			}
+			defer a.close()
+			return a.run(cmd.Context())
+		},
 	}
-	return time.Time{}
 }
 
-// cronLogger sends cron's messages to slog.
-type cronLogger struct{ l *slog.Logger }
+// daemon is the running `hanoiwatch run`: the scheduler and the watch list, which the
+// HTTP API reads and changes.
+type daemon struct {
+	a     *app
+	sched *schedule.Scheduler
+	mets  *web.Metrics
 
-func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+	mu      sync.Mutex
+	sources []watcher.Source
 }
+
+func (a *app) run(ctx context.Context) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d := &daemon{a: a, mets: web.NewMetrics(reg)}
+	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
+		Log: a.log, Observe: d.mets.Observe}
+	w, srcs, err := d.load()
+	if err != nil {
+		return err
+	}
+	if err := d.sched.Start(w, srcs); err != nil {
+		return err
+	}
+	d.setSources(srcs)
+
+	var srv *http.Server
+	if l := a.cfg.HTTP.Listen; l != "" && l != "off" {
+		api := &web.Server{Store: a.store, Daemon: d, Token: a.cfg.HTTP.Token, Gatherer: reg, Log: a.log,
+			Ready: func() error { return nil }}
+		ln, err := net.Listen("tcp", l)
+		if err != nil {
+			d.sched.Stop(0)
+			return fmt.Errorf("http: listen %s: %w", l, err)
+		}
+		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("http server", "err", err)
+			}
+		}()
+		a.log.Info("http server listening", "addr", ln.Addr().String())
+	}
+	a.log.Info("hanoiwatch running", "sources", len(srcs), "db", a.store.Path())
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for ctx.Err() == nil {
+		select {
+		case <-hup:
+			d.reload()
+		case <-ctx.Done():
+		}
+	}
+	// A second signal while we wind down exits at once.
+	quit := make(chan os.Signal, 1)
+	signal.Notify(quit, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-quit
+		a.log.Warn("second signal: exiting now")
+		os.Exit(1)
+	}()
+	a.log.Info("stopping: waiting for checks under way", "grace", shutdownGrace)
+	d.sched.Stop(shutdownGrace)
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+// load builds the pipeline and the watch list from the current config and store.
+func (d *daemon) load() (*watcher.Watcher, []watcher.Source, error) {
+	w, err := d.a.newWatcher()
+	if err != nil {
+		return nil, nil, err
+	}
+	srcs, err := d.a.sources()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range srcs {
+		st, err := d.a.store.State(s.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		d.mets.SetState(s.Name, st.Status)
+	}
+	return w, srcs, nil
+}
+
+// reload re-reads the config file (SIGHUP). The database stays the one opened at start.
+func (d *daemon) reload() {
+	a := d.a
+	if a.cfgPath == "" {
+		a.log.Info("SIGHUP: no config file to reload; refreshing the watch list")
+	} else {
+		c, err := config.Load(a.cfgPath)
+		if err != nil {
+			a.log.Error("SIGHUP: config not reloaded, keeping the running one", "err", err)
+			return
+		}
+		if c.Storage.Path != a.cfg.Storage.Path {
+			a.log.Warn("SIGHUP: storage.path changed; it applies at the next start")
+		}
+		a.cfg = c
+	}
+	d.apply("config reloaded")
+}
+
+// apply rebuilds the pipeline and gives the scheduler the new watch list.
+func (d *daemon) apply(why string) error {
+	w, srcs, err := d.load()
+	if err == nil {
+		d.sched.Default = d.a.cfg.Defaults.Schedule
+		err = d.sched.Update(w, srcs)
+	}
+	if err != nil {
+		d.a.log.Error(why+": not applied, keeping the running watch list", "err", err)
+		return err
+	}
+	old := d.setSources(srcs)
+	keep := map[string]bool{}
+	for _, s := range srcs {
+		keep[s.Name] = true
+	}
+	for _, s := range old {
+		if !keep[s.Name] {
+			d.mets.Forget(s.Name)
+		}
+	}
+	d.a.log.Info(why, "sources", len(srcs))
+	return nil
+}
+
+func (d *daemon) setSources(srcs []watcher.Source) []watcher.Source {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	old := d.sources
+	d.sources = srcs
+	return old
+}
+
+// Sources returns the watch list.
+func (d *daemon) Sources() []watcher.Source {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sources
+}
+
+// Next returns the next planned check of a source.
+func (d *daemon) Next(name string) time.Time { return d.sched.Next(name) }
+
+// CheckNow checks a source at once.
+func (d *daemon) CheckNow(name string) error { return d.sched.CheckNow(name) }
+
+// Add watches one more source (kept in the database).
+func (d *daemon) Add(s watcher.Source) error {
+	if err := validate(s); err != nil {
+		return fmt.Errorf("%w: %v", web.ErrBadRequest, err)
+	}
+	if err := d.a.store.AddSource(store.Added{Name: s.Name, URL: s.URL, Schedule: s.Schedule, Selector: s.Selector,
+		Lang: s.Lang, Time: time.Now().UTC()}); err != nil {
+		return err
+	}
+	return d.apply("source added: " + s.Name)
+}
+
+// Remove stops watching a source.
+func (d *daemon) Remove(name string) error {
+	if err := d.a.store.RemoveSource(name); err != nil {
+		return err
+	}
+	return d.apply("source removed: " + name)
+}
+
+var _ web.Daemon = (*daemon)(nil)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
+	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/store"
 )
 
@@ -81,10 +82,7 @@ func (a *app) addCmd() *cobra.Command {
 			if add.Name == "" {
 				add.Name = nameFor(u)
 			}
-			// The same rules as a config file's sources, so that what add accepts always loads.
-			check := config.Default()
-			check.Sources = []config.Source{{Name: add.Name, URL: add.URL, Schedule: add.Schedule, Selector: add.Selector, Lang: add.Lang}}
-			if err := check.Validate(); err != nil {
+			if err := validate(watcher.Source{Name: add.Name, URL: add.URL, Schedule: add.Schedule, Selector: add.Selector, Lang: add.Lang}); err != nil {
 				return fmt.Errorf("add: %w", err)
 			}
 			if err := a.load(); err != nil {
@@ -140,6 +138,14 @@ func nameFor(u *url.URL) string {
 		name = "source"
 	}
 	return name
+}
+
+// validate checks a source added from the CLI or the API by the rules of a config file's
+// sources, so that what is accepted always loads.
+func validate(s watcher.Source) error {
+	c := config.Default()
+	c.Sources = []config.Source{{Name: s.Name, URL: s.URL, Schedule: s.Schedule, Selector: s.Selector, Lang: s.Lang}}
+	return c.Validate()
 }
 
 func (a *app) removeCmd() *cobra.Command {

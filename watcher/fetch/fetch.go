@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,7 @@ type Options struct {
 	PerHost      int           // parallel requests per host
 	Delay        time.Duration // pause after each request to a host
 	MaxRedirects int
+	Robots       bool // honour robots.txt
 }
 
 // Fetcher is a colly collector shared by all fetches, so that its per-host limits hold
@@ -67,6 +69,7 @@ func New(opt Options) (*Fetcher, error) {
 		colly.MaxBodySize(int(opt.MaxBody)+1),
 		colly.ParseHTTPErrorResponse(),
 	)
+	c.IgnoreRobotsTxt = !opt.Robots
 	c.WithTransport(&http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
@@ -111,6 +114,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 			Body:         r.Body,
 			ETag:         r.Headers.Get("ETag"),
 			LastModified: r.Headers.Get("Last-Modified"),
+			RetryAfter:   retryAfter(r.Headers.Get("Retry-After"), time.Now()),
 		}
 	})
 	hdr := http.Header{}
@@ -164,6 +168,20 @@ func (f *Fetcher) limit(rawURL string) error {
 	}
 	f.hosts[u.Host] = true
 	return nil
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // describe turns transport errors into messages that say what happened to whom.

@@ -134,6 +134,9 @@ func (s *Store) checkSchema() error {
 	})
 }
 
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -1,0 +1,308 @@
+// Package schedule runs checks on cron schedules (robfig/cron): one entry per source,
+// spread with a fixed per-source offset so that many sources on the same schedule do not
+// fire at once, never two checks of one source at the same time, failing sources held back
+// until their backoff expires, overdue sources checked soon after start.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"hanoiwatch/watcher"
+)
+
+// Checker checks one source.
+type Checker interface {
+	Check(ctx context.Context, src watcher.Source) (watcher.Record, error)
+}
+
+// States reads what the store knows of a source.
+type States interface {
+	State(source string) (watcher.State, error)
+}
+
+// MaxJitter bounds the per-source offset added to every schedule.
+const MaxJitter = 15 * time.Minute
+
+// Scheduler owns the cron and the per-source entries.
+type Scheduler struct {
+	States  States
+	Parse   func(spec string) (cron.Schedule, error)
+	Default string // schedule of sources that have none
+	Log     *slog.Logger
+	// Observe, when set, is called after every recorded check with how late it started.
+	Observe func(src watcher.Source, rec watcher.Record, lag time.Duration)
+
+	mu      sync.Mutex
+	checker Checker
+	cron    *cron.Cron
+	entries map[string]*entry
+	ctx     context.Context // checks run under it; canceled when the grace period ends
+	cancel  context.CancelFunc
+	started bool
+	stopped bool
+	adhoc   sync.WaitGroup // CheckNow's checks, which run outside the cron
+}
+
+type entry struct {
+	src     watcher.Source
+	spec    string
+	id      cron.EntryID
+	startup cron.EntryID // the one-off turn of an overdue source, 0 when none
+	running sync.Mutex
+}
+
+// Start schedules the sources and starts the cron. Checks run with checker.
+func (s *Scheduler) Start(checker Checker, sources []watcher.Source) error {
+	s.mu.Lock()
+	s.cron = cron.New(cron.WithLogger(cronLogger{s.Log}))
+	s.entries = map[string]*entry{}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.mu.Unlock()
+	if err := s.Update(checker, sources); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started = true
+	s.cron.Start()
+	return nil
+}
+
+// Update replaces the checker and the watch list: new sources are scheduled, removed ones
+// unscheduled, changed schedules applied. Checks under way finish with the old checker.
+func (s *Scheduler) Update(checker Checker, sources []watcher.Source) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Parse everything first, so that a bad schedule changes nothing.
+	scheds := map[string]cron.Schedule{}
+	for _, src := range sources {
+		spec := s.spec(src)
+		sched, err := s.Parse(spec)
+		if err != nil {
+			return fmt.Errorf("source %s: schedule %q: %w", src.Name, spec, err)
+		}
+		scheds[src.Name] = sched
+	}
+	s.checker = checker
+	keep := map[string]bool{}
+	var overdue []*entry
+	for _, src := range sources {
+		keep[src.Name] = true
+		e := s.entries[src.Name]
+		if e != nil && e.spec == s.spec(src) {
+			e.src = src
+			continue
+		}
+		if e != nil {
+			s.cron.Remove(e.id)
+			s.cron.Remove(e.startup)
+			e.startup = 0
+		} else {
+			e = &entry{}
+			s.entries[src.Name] = e
+		}
+		e.src, e.spec = src, s.spec(src)
+		sched := jittered{scheds[src.Name], offset(src.Name, scheds[src.Name])}
+		e.id = s.cron.Schedule(sched, s.job(e))
+		st, err := s.States.State(src.Name)
+		if err != nil {
+			return err
+		}
+		if st.LastCheck.IsZero() || !sched.Next(st.LastCheck).After(time.Now()) {
+			overdue = append(overdue, e)
+		}
+	}
+	for name, e := range s.entries {
+		if !keep[name] {
+			s.cron.Remove(e.id)
+			if e.startup != 0 {
+				s.cron.Remove(e.startup)
+			}
+			delete(s.entries, name)
+		}
+	}
+	// Overdue sources get a one-off turn soon, spread over at most a minute, rather than
+	// all at once or only after a full period. The first is a second away: cron asks each
+	// schedule for its next time when it starts, and a time already past means never.
+	step := min(time.Minute/time.Duration(max(len(overdue), 1)), time.Second)
+	first := time.Now().Add(time.Second)
+	for i, e := range overdue {
+		e.startup = s.cron.Schedule(once(first.Add(time.Duration(i)*step)), s.job(e))
+	}
+	return nil
+}
+
+func (s *Scheduler) spec(src watcher.Source) string {
+	if src.Schedule != "" {
+		return src.Schedule
+	}
+	return s.Default
+}
+
+// job is one source's turn.
+func (s *Scheduler) job(e *entry) cron.Job {
+	return cron.FuncJob(func() {
+		s.mu.Lock()
+		checker, src, ctx, planned := s.checker, e.src, s.ctx, s.cron.Entry(e.id).Prev
+		s.mu.Unlock()
+		s.run(ctx, checker, e, src, planned)
+	})
+}
+
+func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watcher.Source, planned time.Time) {
+	// One source is never checked twice at once: a turn that comes while its check is
+	// still running is skipped.
+	if !e.running.TryLock() {
+		s.Log.Debug("check still running, turn skipped", "source", src.Name)
+		return
+	}
+	defer e.running.Unlock()
+	st, err := s.States.State(src.Name)
+	if err != nil {
+		s.Log.Error("read state", "source", src.Name, "err", err)
+		return
+	}
+	if st.RetryAt.After(time.Now()) {
+		s.Log.Debug("backing off", "source", src.Name, "until", st.RetryAt, "failures", st.Failures)
+		return
+	}
+	lag := time.Duration(0)
+	if !planned.IsZero() {
+		lag = max(time.Since(planned), 0)
+	}
+	rec, err := checker.Check(ctx, src)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.Log.Error("check not recorded", "source", src.Name, "err", err)
+		}
+		return
+	}
+	for _, ev := range rec.Events {
+		s.Log.Info("event", "type", ev.Type, "source", ev.Source.Name, "id", ev.ID, "figures", len(ev.Figures))
+	}
+	if rec.Check.Error != "" {
+		s.Log.Warn("check failed", "source", src.Name, "result", rec.Check.Result, "err", rec.Check.Error,
+			"failures", rec.State.Failures, "retry_at", rec.State.RetryAt)
+	}
+	if s.Observe != nil {
+		s.Observe(src, rec, lag)
+	}
+}
+
+// CheckNow checks a source at once, in the background. It fails for an unknown source; a
+// source whose check is under way is not checked twice.
+func (s *Scheduler) CheckNow(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[name]
+	if !ok {
+		return fmt.Errorf("source %q: %w", name, watcher.ErrNotFound)
+	}
+	if s.stopped {
+		return errors.New("shutting down")
+	}
+	checker, ctx := s.checker, s.ctx
+	s.adhoc.Add(1)
+	go func() {
+		defer s.adhoc.Done()
+		s.run(ctx, checker, e, e.src, time.Time{})
+	}()
+	return nil
+}
+
+// Next returns when a source is next checked, zero for an unknown source.
+func (s *Scheduler) Next(name string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[name]
+	if !ok || !s.started {
+		return time.Time{}
+	}
+	next := s.cron.Entry(e.id).Next
+	if e.startup != 0 {
+		if su := s.cron.Entry(e.startup).Next; !su.IsZero() && su.Before(next) {
+			next = su
+		}
+	}
+	return next
+}
+
+// Stop stops scheduling and waits for the checks under way; after grace they are canceled
+// (and record nothing), and Stop returns once they have returned.
+func (s *Scheduler) Stop(grace time.Duration) {
+	s.mu.Lock()
+	c, cancel := s.cron, s.cancel
+	s.stopped = true
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	stopped := c.Stop().Done()
+	done := make(chan struct{})
+	go func() {
+		<-stopped
+		s.adhoc.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		s.Log.Warn("checks still running after the grace period: canceling them", "grace", grace)
+		cancel()
+		<-done
+	}
+	cancel()
+}
+
+// offset is a source's fixed place within its period: a hash of its name, so that it is
+// the same across restarts, spread uniformly over min(period, MaxJitter).
+func offset(name string, sched cron.Schedule) time.Duration {
+	now := time.Now()
+	a := sched.Next(now)
+	period := sched.Next(a).Sub(a)
+	span := min(period, MaxJitter)
+	if span <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return time.Duration(h.Sum64() % uint64(span))
+}
+
+// jittered shifts a schedule by a fixed offset.
+type jittered struct {
+	cron.Schedule
+	off time.Duration
+}
+
+func (j jittered) Next(t time.Time) time.Time {
+	return j.Schedule.Next(t.Add(-j.off)).Add(j.off)
+}
+
+// once is a cron schedule that fires a single time.
+type once time.Time
+
+// Next returns the time itself until it has passed, then the zero time, which cron reads
+// as "never again".
+func (o once) Next(t time.Time) time.Time {
+	if t.Before(time.Time(o)) {
+		return time.Time(o)
+	}
+	return time.Time{}
+}
+
+// cronLogger sends cron's messages to slog.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}

@@ -1,0 +1,218 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"hanoiwatch/watcher"
+)
+
+// checker counts checks and how many run at once per source.
+type checker struct {
+	mu       sync.Mutex
+	checks   map[string]int
+	running  map[string]int
+	overlap  atomic.Bool
+	delay    time.Duration
+	failures map[string]bool
+}
+
+func newChecker(delay time.Duration) *checker {
+	return &checker{checks: map[string]int{}, running: map[string]int{}, failures: map[string]bool{}, delay: delay}
+}
+
+func (c *checker) Check(ctx context.Context, src watcher.Source) (watcher.Record, error) {
+	c.mu.Lock()
+	c.running[src.Name]++
+	if c.running[src.Name] > 1 {
+		c.overlap.Store(true)
+	}
+	c.mu.Unlock()
+	select {
+	case <-time.After(c.delay):
+	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running[src.Name]--
+	if ctx.Err() != nil {
+		return watcher.Record{}, ctx.Err()
+	}
+	c.checks[src.Name]++
+	return watcher.Record{Source: src.Name, Check: watcher.Check{Time: time.Now(), Result: watcher.ResultUnchanged}}, nil
+}
+
+func (c *checker) count(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.checks[name]
+}
+
+// states is an in-memory state table.
+type states struct {
+	mu sync.Mutex
+	m  map[string]watcher.State
+}
+
+func (s *states) State(name string) (watcher.State, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[name], nil
+}
+
+func (s *states) set(name string, st watcher.State) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[name] = st
+}
+
+func parse(spec string) (cron.Schedule, error) {
+	return cron.ParseStandard(spec)
+}
+
+func newScheduler(st *states) *Scheduler {
+	return &Scheduler{States: st, Parse: parse, Default: "@every 1h", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestOverdueSourcesAreCheckedAtStart(t *testing.T) {
+	st := &states{m: map[string]watcher.State{
+		"fresh": {LastCheck: time.Now()},                     // checked just now: waits for its turn
+		"stale": {LastCheck: time.Now().Add(-3 * time.Hour)}, // overdue
+	}}
+	c := newChecker(0)
+	s := newScheduler(st)
+	if err := s.Start(c, []watcher.Source{{Name: "never"}, {Name: "fresh"}, {Name: "stale"}}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop(time.Second)
+	waitFor(t, "overdue checks", func() bool { return c.count("never") == 1 && c.count("stale") == 1 })
+	time.Sleep(200 * time.Millisecond)
+	if c.count("fresh") != 0 {
+		t.Fatalf("fresh source checked %d times at start", c.count("fresh"))
+	}
+	if n := s.Next("fresh"); n.Before(time.Now()) || n.After(time.Now().Add(time.Hour+MaxJitter)) {
+		t.Fatalf("next check of fresh: %v", n)
+	}
+}
+
+func TestNeverTwiceAtOnce(t *testing.T) {
+	st := &states{m: map[string]watcher.State{}}
+	c := newChecker(1500 * time.Millisecond) // longer than the schedule's period
+	s := newScheduler(st)
+	if err := s.Start(c, []watcher.Source{{Name: "slow", Schedule: "@every 1s"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		s.CheckNow("slow")
+		time.Sleep(300 * time.Millisecond)
+	}
+	s.Stop(5 * time.Second)
+	if c.overlap.Load() {
+		t.Fatal("two checks of one source ran at the same time")
+	}
+	if c.count("slow") == 0 {
+		t.Fatal("no check ran")
+	}
+}
+
+func TestBackoffSkipsTurns(t *testing.T) {
+	st := &states{m: map[string]watcher.State{"down": {LastCheck: time.Now(), Failures: 3, RetryAt: time.Now().Add(time.Hour)}}}
+	c := newChecker(0)
+	s := newScheduler(st)
+	if err := s.Start(c, []watcher.Source{{Name: "down", Schedule: "@every 1s"}, {Name: "up", Schedule: "@every 1s"}}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop(time.Second)
+	waitFor(t, "checks of the healthy source", func() bool { return c.count("up") >= 2 })
+	if n := c.count("down"); n != 0 {
+		t.Fatalf("source in backoff checked %d times", n)
+	}
+	st.set("down", watcher.State{LastCheck: time.Now()})
+	waitFor(t, "the recovered source back on schedule", func() bool { return c.count("down") >= 1 })
+}
+
+func TestUpdate(t *testing.T) {
+	st := &states{m: map[string]watcher.State{"a": {LastCheck: time.Now()}, "b": {LastCheck: time.Now()}}}
+	c := newChecker(0)
+	s := newScheduler(st)
+	if err := s.Start(c, []watcher.Source{{Name: "a"}, {Name: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop(time.Second)
+	if err := s.Update(c, []watcher.Source{{Name: "a", Schedule: "bad spec"}}); err == nil {
+		t.Fatal("a bad schedule was accepted")
+	}
+	if s.Next("b").IsZero() {
+		t.Fatal("a rejected update changed the watch list")
+	}
+	c2 := newChecker(0)
+	if err := s.Update(c2, []watcher.Source{{Name: "a", Schedule: "@every 1s"}, {Name: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Next("b").IsZero() {
+		t.Fatal("removed source still scheduled")
+	}
+	waitFor(t, "rescheduled source on the new checker", func() bool { return c2.count("a") >= 1 && c2.count("c") == 1 })
+	if c.count("a") != 0 {
+		t.Fatal("old checker used after the update")
+	}
+}
+
+func TestJitterSpreadsSources(t *testing.T) {
+	sched, _ := parse("@every 1h")
+	seen := map[time.Duration]bool{}
+	for i := 0; i < 1000; i++ {
+		off := offset(fmt.Sprintf("source-%d", i), sched)
+		if off < 0 || off >= MaxJitter {
+			t.Fatalf("offset %v out of range", off)
+		}
+		seen[off/time.Minute] = true
+	}
+	if len(seen) < 15 { // 1000 sources fall in every minute of the 15-minute window
+		t.Fatalf("1000 sources fall in only %d distinct minutes", len(seen))
+	}
+	if offset("x", sched) != offset("x", sched) {
+		t.Fatal("offset is not stable")
+	}
+}
+
+func TestStopCancelsAfterGrace(t *testing.T) {
+	st := &states{m: map[string]watcher.State{}}
+	c := newChecker(time.Hour)
+	s := newScheduler(st)
+	if err := s.Start(c, []watcher.Source{{Name: "stuck"}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the check to start", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.running["stuck"] == 1
+	})
+	start := time.Now()
+	s.Stop(300 * time.Millisecond)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Stop took %v", d)
+	}
+	if c.count("stuck") != 0 {
+		t.Fatal("a canceled check was counted as done")
+	}
+}
