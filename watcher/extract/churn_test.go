@@ -290,8 +290,12 @@ func inMenu(n *html.Node) bool {
 // TestChurnStable checks that boilerplate churn leaves Text byte-identical: each kind of
 // change alone and all of them together, comparing two versions that differ only in it.
 func TestChurnStable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts every corpus page many times; skipped with -short")
+	}
 	for _, p := range loadCorpus(t) {
 		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
 			base := mustHTML(t, p.html)
 			if len(base.Body) < 3 {
 				t.Fatalf("only %d body paragraphs", len(base.Body))

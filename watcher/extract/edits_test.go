@@ -132,8 +132,12 @@ func replaceLine(lines []string, k int, s string) []string {
 // changed number or word changes that line, an inserted paragraph is a line of its own after
 // it, a removed paragraph's line is gone.
 func TestBodyEdits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts every corpus page many times; skipped with -short")
+	}
 	for _, p := range loadCorpus(t) {
 		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
 			base := mustHTML(t, p.html)
 			lines := strings.Split(base.Text(), "\n")
 			offset := len(lines) - len(base.Body)
@@ -174,8 +178,12 @@ var leadClass = set("standfirst", "sapo", "chapo", "lead", "intro", "summary", "
 // standfirst, and every sentence paragraph between the h1 and the body, and checks that Text
 // changes each time.
 func TestTitleAndLeadEdits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts every corpus page many times; skipped with -short")
+	}
 	for _, p := range loadCorpus(t) {
 		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
 			base := mustHTML(t, p.html)
 			doc := parseDoc(t, p.html)
 			h1 := blockOf(elemWithText(doc, base.Title))

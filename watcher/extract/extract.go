@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -29,7 +28,7 @@ type Article struct {
 	Title  string
 	Lead   string   // standfirst / sapo / chapo, when the page sets one apart and the body does not already contain it
 	Body   []string // paragraphs, in order
-	Date   string   // publication date as found (metadata: not part of Text)
+	Date   string   // publication date as the page states it (metadata: not part of Text)
 	Author string   // metadata: not part of Text
 	Lang   string   // primary language subtag from <html lang>, og:locale or detection; "" if unknown
 }
@@ -136,9 +135,7 @@ func HTML(page string, opt Options) (a Article, err error) {
 		a.Lang = primaryLang(meta.Language)
 	}
 	a.Author = clean(meta.Author)
-	if !meta.Date.IsZero() {
-		a.Date = formatDate(meta.Date)
-	}
+	a.Date = findDate(doc)
 	return a, nil
 }
 
@@ -155,9 +152,9 @@ var extractConfig = func() *trafilatura.Config {
 // runTrafilatura runs the extractor and returns nil when it finds nothing.
 func runTrafilatura(doc *html.Node, pageURL string) *trafilatura.ExtractResult {
 	opts := trafilatura.Options{
-		ExcludeComments: true, // reader comments are not the article and churn all day
-		IncludeLinks:    true, // keeps <a> in the output, so link lists can be told apart
-		HtmlDateMode:    trafilatura.Fast,
+		ExcludeComments: true,                 // reader comments are not the article and churn all day
+		IncludeLinks:    true,                 // keeps <a> in the output, so link lists can be told apart
+		HtmlDateMode:    trafilatura.Disabled, // findDate reads the date as the page states it
 		Config:          extractConfig,
 	}
 	if u, err := url.Parse(pageURL); err == nil && u.Scheme != "" && u.Host != "" {
@@ -248,14 +245,6 @@ func isBoilerplate(n *html.Node) bool {
 		return true
 	}
 	return anyIn(classWords(n), boilerWords)
-}
-
-// formatDate prints a date, with its time of day when the page gave one.
-func formatDate(t time.Time) string {
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
-		return t.Format("2006-01-02")
-	}
-	return t.Format(time.RFC3339)
 }
 
 // htmlTag finds markup that only HTML has; a document without any is not a web page.

@@ -77,6 +77,65 @@ func isFurniture(line string) bool {
 	return letters <= 20 && words(rest) <= 4
 }
 
+// dateKeys are the <meta> property, name and itemprop values that carry the publication date,
+// most specific first.
+var dateKeys = []string{"article:published_time", "og:article:published_time", "datepublished",
+	"pubdate", "publishdate", "publish-date", "published_time", "parsely-pub-date",
+	"sailthru.date", "dc.date.issued", "dc.date", "date"}
+
+// ldDate finds the publication date in JSON-LD.
+var ldDate = regexp.MustCompile(`"datePublished"\s*:\s*"([^"]{4,40})"`)
+
+// findDate returns the publication date as the page states it: a <meta> date, else the
+// JSON-LD datePublished, else the first <time datetime> marked as publication or, failing
+// that, the first one in the page; "" when there is none.
+func findDate(doc *html.Node) string {
+	metas := map[string]string{}
+	var ld, marked, first string
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.DataAtom {
+		case atom.Meta:
+			v := strings.TrimSpace(attr(n, "content"))
+			for _, k := range [...]string{"property", "name", "itemprop"} {
+				if key := strings.ToLower(attr(n, k)); key != "" && v != "" && metas[key] == "" {
+					metas[key] = v
+				}
+			}
+		case atom.Script:
+			if ld == "" && n.FirstChild != nil { // prepare keeps only JSON-LD scripts
+				if m := ldDate.FindStringSubmatch(n.FirstChild.Data); m != nil {
+					ld = m[1]
+				}
+			}
+		case atom.Time:
+			v := strings.TrimSpace(attr(n, "datetime"))
+			if v == "" {
+				continue
+			}
+			if _, pub := attrOK(n, "pubdate"); marked == "" && (pub || strings.EqualFold(attr(n, "itemprop"), "datePublished")) {
+				marked = v
+			}
+			if first == "" {
+				first = v
+			}
+		}
+	}
+	for _, k := range dateKeys {
+		if v := metas[k]; v != "" {
+			return v
+		}
+	}
+	for _, v := range []string{ld, marked, first} {
+		if v != "" {
+			return clean(v)
+		}
+	}
+	return ""
+}
+
 // pageLang returns the page language: <html lang>, else og:locale or a Content-Language meta,
 // reduced to its primary subtag ("vi-VN" → "vi"), or "".
 func pageLang(doc *html.Node) string {
