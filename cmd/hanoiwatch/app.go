@@ -25,7 +25,7 @@ type app struct {
 	cfgPath string
 	dbPath  string
 	verbose bool
-	daemon  bool // running `run`: log at the configured level
+	daemon  bool      // running `run`: log at the configured level
 	out     io.Writer // stdout: results only (JSON Lines with --json)
 	errOut  io.Writer // stderr: progress, summaries, logs
 

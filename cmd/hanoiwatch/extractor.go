@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"strings"
 
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/extract"
@@ -29,7 +28,7 @@ func (pageExtractor) Extract(p *watcher.Page, src watcher.Source) (watcher.Artic
 	}
 	art, err := extract.HTML(page, extract.Options{Selector: src.Selector, URL: p.URL})
 	if err != nil {
-		if strings.Contains(err.Error(), "matches nothing") {
+		if errors.Is(err, extract.ErrNoMatch) {
 			return watcher.Article{}, errors.Join(watcher.ErrNoText, err)
 		}
 		return watcher.Article{}, err

@@ -61,6 +61,10 @@ type Options struct {
 // ErrNotHTML is wrapped by the errors HTML returns for input that is not an HTML document.
 var ErrNotHTML = errors.New("not an HTML document")
 
+// ErrNoMatch is returned when Options.Selector matches nothing: the layout changed, or
+// the page is an error or challenge page rather than the article.
+var ErrNoMatch = errors.New("matches nothing")
+
 // HTML extracts the article from a decoded page (see Decode). It returns an error wrapping
 // ErrNotHTML for input that is not an HTML document at all (binary data, PDF, JSON, plain text),
 // and an error when opt.Selector is invalid or matches nothing. A page that is HTML but has no
@@ -89,7 +93,7 @@ func HTML(page string, opt Options) (a Article, err error) {
 		}
 		picked = outermost(cascadia.QueryAll(doc, sel))
 		if len(picked) == 0 {
-			return Article{}, fmt.Errorf("selector %q matches nothing", opt.Selector)
+			return Article{}, fmt.Errorf("selector %q %w", opt.Selector, ErrNoMatch)
 		}
 	}
 

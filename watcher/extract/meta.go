@@ -58,6 +58,11 @@ func isFurniture(line string) bool {
 	if adLabels[low] {
 		return true
 	}
+	// A line without a single letter ("233", "12 | 4") is a widget's counter or page
+	// number that lost its label, never a sentence of the article.
+	if !strings.ContainsFunc(line, unicode.IsLetter) {
+		return true
+	}
 	if reStampLead.MatchString(line) && n <= 14 {
 		return true
 	}
