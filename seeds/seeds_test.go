@@ -24,7 +24,7 @@ func TestSources(t *testing.T) {
 
 func TestSubjects(t *testing.T) {
 	s := Subjects()
-	if len(s) == 0 || s[0].Key != "signatories" || len(s[0].Phrases) == 0 {
+	if len(s) == 0 || s[0].Key != "ratifications_needed" || len(s[0].Phrases) == 0 {
 		t.Fatalf("unexpected subjects table: %+v", s)
 	}
 }

@@ -1,0 +1,178 @@
+// Package figures extracts the numeric claims of an article text ("plus de 2 500 délégués",
+// "72 quốc gia", "3 % du PIB") and tells which of them changed between two versions of the
+// text. It is a pure leaf: no I/O, nothing from the rest of hanoiwatch.
+//
+// # Reading numbers
+//
+// A number is read as a reader of the page's language reads it. In decimal-comma languages
+// (fr, de, es, pt, cs, it, vi, nl, pl, ru, tr, id, ro, sk, hu and a few more) "." groups
+// thousands only before groups of exactly three digits ("2.500" = 2500, "12.5" = 12.5), ","
+// is the decimal mark ("3,5" = 3.5) except in "1,234,567". Elsewhere (en, zh, ...) "," groups
+// thousands and "." is the decimal mark. In every language thousands may be grouped by a
+// space, U+00A0 or U+202F ("2 500"). An empty language is guessed from the text's frequent
+// words.
+//
+// Percentages get Unit "%" ("3 %", "3%", "3 per cent"), amounts the ISO code of their currency
+// ("$5", "100 000 VND", "8,4 milliards de dollars"). Scale words are folded into Value:
+// "2,3 milliards" is 2.3e9, "1.5 million" 1.5e6, "tỷ" 1e9, "triệu" 1e6, "nghìn" 1e3, "万" 1e4;
+// Raw keeps the digits as written. Small numbers written as words ("deux", "two", "hai") and
+// collective numerals ("une centaine de" = about 100) are claims too.
+//
+// # What is not a figure
+//
+// Every free-standing number is a claim, even "3" or "12", except:
+//   - numbers glued to letters: names and codes ("COVID-19", "G20", "A320", "post1072855"),
+//     ordinals ("80e", "1er", "50th", "16e rang", Vietnamese "thứ 5"), times ("14h30"), "24h/24",
+//     "7j/7"; a few unit suffixes may be glued ("10km", "5bn", "100.000đ");
+//   - numbers in or after "/" or ":" ("26/10/2025", "7/32", "10:45"), after "#", "@", "=", "&";
+//   - years: a 4-digit number from 1900 to 2099 without separators ("en 2025", "2019-2020");
+//   - numbers with several dots or a wrong grouping ("13.1.2", "192.168.1.1"), numbers with more
+//     than 15 digits, numbers after a version word ("iOS 13.1", "Windows 10"), phone numbers
+//     ("+84 24 3825 1234", "0912 345 678", after "Tél."), numbers inside URLs.
+//
+// Some numbers are returned but marked with a Kind, because a reader does not take them for
+// figures although an edit of them is still a change of the article: days of a month ("25
+// octobre", "Oct. 25", "25 et 26 octobre", "ngày 25", "15. März") are "date"; years outside
+// 1900-2099 after "en", "in", "năm" and decades ("les années 90") are "year"; times ("15 Uhr",
+// "14 h 30", "24 heures sur 24") are "time"; numbers naming something ("Résolution 57",
+// "article 5", "Điều 5", "số 3", "No. 12", "Photo 1") are "ref". Compare reports such a claim
+// only when its value was edited in place, never as added or removed; a caller listing the
+// figures of a text skips claims with a Kind (see Claim.IsFigure).
+//
+// # Comparing versions
+//
+// Compare aligns the claims of two versions as multisets: identical claims cancel out, then
+// claims of the same value (moved, or whose sentence was reworded), then the remaining removed
+// and added claims are paired by subject and by the similarity of their sentences with numbers
+// masked; what is left was added or removed.
+package figures
+
+import (
+	"sort"
+	"strings"
+)
+
+// Claim is one numeric claim found in a text.
+type Claim struct {
+	Value     float64 // as a reader of the language reads it ("2 500" fr = 2500, "2.500" vi = 2500, "3,5 %" = 3.5), scale words folded in
+	Raw       string  // the number as written, e.g. "2 500" (with its original no-break space)
+	Unit      string  // "%" for percentages, an ISO currency code where present, a glued unit ("km"), else ""
+	Subject   string  // the noun phrase it counts, as written, lower-cased: "pays signataires", "délégués", "quốc gia", "countries"
+	Key       string  // canonical subject key from the Subjects table, or ""
+	Qualifier string  // "plus de", "près de", "au moins", "hơn", "gần", "ít nhất", "more than", "nearly", "at least", "up to"... or ""
+	Sentence  string  // the sentence it stands in
+	Line      int     // line index in the text
+	Start     int     // byte offset of Raw within its line
+	End       int     // byte offset of the end of Raw within its line
+	Kind      string  // "" for a figure; "date", "year", "time" or "ref" for a number that is not one (see the package doc)
+}
+
+// IsFigure reports whether the claim is a figure rather than a date, year, time or reference number.
+func (c Claim) IsFigure() bool { return c.Kind == "" }
+
+// Subject is one canonical subject and the phrases naming it (any language).
+type Subject struct {
+	Key     string
+	Phrases []string
+}
+
+// Extractor extracts claims; safe for concurrent use (it is never modified after New).
+type Extractor struct {
+	subjects []compiledSubject
+	quals    map[string][][]string // qualifier phrases (as words) by their last word
+	percents map[string][][]string // percent phrases by their first word
+}
+
+// compiledSubject is a Subject with its phrases split into folded words.
+type compiledSubject struct {
+	key     string
+	phrases [][]string
+}
+
+// New returns an Extractor that names subjects with the given table; the first subject (in
+// table order) with a phrase matching a claim's subject gives the claim its Key.
+func New(subjects []Subject) *Extractor {
+	x := &Extractor{quals: map[string][][]string{}, percents: map[string][][]string{}}
+	for _, s := range subjects {
+		cs := compiledSubject{key: s.Key}
+		for _, p := range s.Phrases {
+			if t := phraseTokens(p); len(t) > 0 {
+				cs.phrases = append(cs.phrases, t)
+			}
+		}
+		x.subjects = append(x.subjects, cs)
+	}
+	for _, q := range qualifiers {
+		w := lowerWords(q)
+		last := w[len(w)-1]
+		x.quals[last] = append(x.quals[last], w)
+	}
+	for _, ws := range x.quals { // longest first, so "pas moins de" wins over "moins de"
+		sort.SliceStable(ws, func(i, j int) bool { return len(ws[i]) > len(ws[j]) })
+	}
+	for _, p := range percentWords {
+		w := lowerWords(p)
+		x.percents[w[0]] = append(x.percents[w[0]], w)
+	}
+	return x
+}
+
+// lowerWords splits a phrase of the word lists into lower-case NFC words, as tokenize reads them.
+func lowerWords(p string) []string {
+	var out []string
+	for _, t := range tokenize(p, nil) {
+		if t.k != kSpace {
+			out = append(out, lowerNFC(p[t.s:t.e]))
+		}
+	}
+	return out
+}
+
+// Extract returns the claims of text in order of position. lang is a BCP-47-ish tag ("fr",
+// "vi-VN"); "" guesses the language from the text. Extract never panics, whatever the input
+// (invalid UTF-8 included).
+func (x *Extractor) Extract(text, lang string) []Claim {
+	li := infoFor(lang, text)
+	var out []Claim
+	var buf []token
+	for n, start := 0, 0; start <= len(text); n++ {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		line := text[start:end]
+		if hasCandidate(line, li) {
+			buf = tokenize(line, buf)
+			out = x.extractLine(out, line, n, buf, li)
+		}
+		start = end + 1
+	}
+	return out
+}
+
+// hasCandidate reports whether a line may hold a claim: a digit, or a word that may be a
+// spelled number. Most lines of an article have neither, and a byte scan is much cheaper
+// than tokenizing them.
+func hasCandidate(line string, li langInfo) bool {
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c >= '0' && c <= '9' {
+			return true
+		}
+		if c < 0x80 && c|0x20 >= 'a' && c|0x20 <= 'z' || c >= 0x80 {
+			j := i + 1
+			for j < len(line) && (line[j] >= 0x80 || line[j]|0x20 >= 'a' && line[j]|0x20 <= 'z') {
+				j++
+			}
+			if li.spelled != nil && isNumberWord(line[i:j]) {
+				return true
+			}
+			i = j
+			continue
+		}
+		i++
+	}
+	return false
+}
