@@ -51,7 +51,7 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default: $HANOIWATCH_DB, else storage.path of the config, else ~/.local/share/hanoiwatch/hanoiwatch.db)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "debug logging on stderr")
 	root.AddCommand(a.checkCmd(), a.runCmd(), a.sourcesCmd(), a.addCmd(), a.removeCmd(),
-		a.snapshotsCmd(), a.showCmd(), a.diffCmd(), a.demoCmd(), a.configCmd())
+		a.snapshotsCmd(), a.showCmd(), a.diffCmd(), a.figuresCmd(), a.demoCmd(), a.configCmd())
 	return root
 }
 

@@ -226,3 +226,80 @@ func TestDemo(t *testing.T) {
 		t.Log(out)
 	}
 }
+
+// figure finds a change of the given values among an event's figures.
+func figure(e watcher.Event, before, after float64) bool {
+	for _, f := range e.Figures {
+		if f.Before != nil && f.After != nil && *f.Before == before && *f.After == after {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFigureChanges(t *testing.T) {
+	t.Run("2 500 → 2 800 with a narrow no-break space", func(t *testing.T) {
+		e := newEnv(t, fixture.New(), "")
+		e.check()
+		if err := e.site.Replace("vietnamplus", "2\u202f500 délégués", "2\u202f800 délégués"); err != nil {
+			t.Fatal(err)
+		}
+		evs := e.check()
+		if len(evs) != 1 || !figure(evs[0], 2500, 2800) {
+			t.Fatalf("events %+v", evs)
+		}
+		if f := evs[0].Figures[0]; f.Key != "delegates" || !strings.Contains(f.SentenceAfter, "2\u202f800") {
+			t.Fatalf("figure %+v", f)
+		}
+	})
+	t.Run("Vietnamese page: 65 quốc gia → 72 quốc gia", func(t *testing.T) {
+		e := newEnv(t, fixture.NewVietnamese(), "")
+		e.check()
+		if err := e.site.Replace("vtv", "65 quốc gia", "72 quốc gia"); err != nil {
+			t.Fatal(err)
+		}
+		evs := e.check()
+		if len(evs) != 1 || !figure(evs[0], 65, 72) || evs[0].Figures[0].Key != "signatories" {
+			t.Fatalf("events %+v", evs)
+		}
+	})
+	t.Run("a reworded sentence moves no figure", func(t *testing.T) {
+		e := newEnv(t, fixture.New(), "")
+		e.check()
+		if err := e.site.Replace("vtv", "65 pays ont signé", "65 pays ont apposé leur signature sur"); err != nil {
+			t.Fatal(err)
+		}
+		evs := e.check()
+		if len(evs) != 1 || evs[0].Type != watcher.ArticleChanged || len(evs[0].Figures) != 0 {
+			t.Fatalf("events %+v", evs)
+		}
+	})
+}
+
+func TestFiguresCommand(t *testing.T) {
+	e := newEnv(t, fixture.New(), "")
+	e.check()
+	e.site.Replace("vtv", "65 pays", "72 pays")
+	e.check()
+	out, _, err := hw(t, "figures", "--config", e.cfg, "--db", e.db, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Key      string
+		Values   map[string][]float64
+		Disagree bool
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, r := range rows {
+		if r.Key == "signatories" && (r.Disagree || fmt.Sprint(r.Values["vtv"]) != "[72]") {
+			t.Fatalf("signatories %+v", r)
+		}
+	}
+	out, _, err = hw(t, "figures", "vtv", "--config", e.cfg, "--db", e.db)
+	if err != nil || !strings.Contains(out, "65 (") || !strings.Contains(out, "→ 72 (") {
+		t.Fatalf("figures vtv: %v\n%s", err, out)
+	}
+}

@@ -26,6 +26,7 @@ type side struct {
 	pos  int       // index in its version, for a stable order
 	ord  int       // rank of the claim within its sentence
 	done bool      // cancelled or paired
+	mate *side     // the claim of the other version it was cancelled or paired with
 	sent *sentence // shared by the claims of one sentence
 }
 
@@ -43,15 +44,7 @@ type sentence struct {
 func Compare(before, after []Claim) []Change {
 	bs, as := sides(before), sides(after)
 
-	// Cancel what did not change, as multisets, from the most to the least exact match: the
-	// same claim in the same sentence; the same claim moved elsewhere; the same value whose
-	// sentence was reworded (its subject or qualifier read differently).
-	cancel(bs, as, func(s *side) string {
-		return valueKey(s.c) + "\x00" + s.c.Unit + "\x00" + s.c.Subject + "\x00" + s.sent.hash
-	})
-	cancel(bs, as, func(s *side) string { return valueKey(s.c) + "\x00" + s.c.Unit + "\x00" + s.c.Subject })
-	cancel(bs, as, func(s *side) string { return valueKey(s.c) + "\x00" + s.c.Unit })
-	cancel(bs, as, func(s *side) string { return valueKey(s.c) })
+	cancelUnchanged(bs, as)
 
 	// Each change is placed by its claim in the after text, or, when removed, in the before one.
 	type placed struct {
@@ -97,6 +90,23 @@ func Compare(before, after []Claim) []Change {
 	return changes
 }
 
+// match aligns the claims of two versions as Compare does, and returns the index pairs
+// (in before, in after) of the claims it takes for the same figure, changed or not.
+func match(before, after []Claim) [][2]int {
+	bs, as := sides(before), sides(after)
+	cancelUnchanged(bs, as)
+	var out [][2]int
+	for _, b := range bs {
+		if b.mate != nil {
+			out = append(out, [2]int{b.pos, b.mate.pos})
+		}
+	}
+	for _, p := range pairs(bs, as) {
+		out = append(out, [2]int{p[0].pos, p[1].pos})
+	}
+	return out
+}
+
 // sides wraps the finite claims of one version.
 func sides(cs []Claim) []*side {
 	out := make([]*side, 0, len(cs))
@@ -131,6 +141,18 @@ func valueKey(c *Claim) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
+// cancelUnchanged cancels what did not change, as multisets, from the most to the least
+// exact match: the same claim in the same sentence; the same claim moved elsewhere; the same
+// value whose sentence was reworded (its subject or qualifier read differently).
+func cancelUnchanged(bs, as []*side) {
+	cancel(bs, as, func(s *side) string {
+		return valueKey(s.c) + "\x00" + s.c.Unit + "\x00" + s.c.Subject + "\x00" + s.sent.hash
+	})
+	cancel(bs, as, func(s *side) string { return valueKey(s.c) + "\x00" + s.c.Unit + "\x00" + s.c.Subject })
+	cancel(bs, as, func(s *side) string { return valueKey(s.c) + "\x00" + s.c.Unit })
+	cancel(bs, as, func(s *side) string { return valueKey(s.c) })
+}
+
 // cancel marks as done the pairs of claims with equal keys, first come first paired.
 func cancel(bs, as []*side, key func(*side) string) {
 	waiting := map[string][]*side{}
@@ -150,6 +172,7 @@ func cancel(bs, as []*side, key func(*side) string) {
 		k := key(a)
 		if q := waiting[k]; len(q) > 0 {
 			q[0].done, a.done = true, true
+			q[0].mate, a.mate = a, q[0]
 			waiting[k] = q[1:]
 		}
 	}

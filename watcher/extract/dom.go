@@ -47,6 +47,8 @@ func prepare(doc *html.Node) {
 				n.RemoveChild(c)
 			case c.Type == html.ElementNode && dropped[c.DataAtom] && !isJSONLD(c):
 				n.RemoveChild(c)
+			case c.Type == html.TextNode:
+				c.Data = hardSpaces.Replace(c.Data)
 			default:
 				if c.Type == html.ElementNode && c.DataAtom == atom.Form && holdsArticle(c) {
 					c.DataAtom, c.Data = atom.Div, "div"

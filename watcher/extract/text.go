@@ -15,7 +15,7 @@ import (
 // look like two numbers to whatever reads the text downstream. A run that mixes them with
 // ordinary whitespace keeps them and drops the ordinary whitespace around them.
 func clean(s string) string {
-	s = norm.NFC.String(s)
+	s = norm.NFC.String(softSpaces.Replace(s))
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false // an ordinary whitespace run is pending
@@ -40,6 +40,14 @@ func clean(s string) string {
 	}
 	return strings.TrimFunc(b.String(), unicode.IsSpace)
 }
+
+// The hard spaces are hidden from the article extractor as noncharacters (U+FDD0–U+FDD2, reserved for internal use) while it
+// runs: it folds every Unicode space into a plain one, and "2 500" would lose its
+// no-break space. clean puts them back.
+var (
+	hardSpaces = strings.NewReplacer("\u00a0", "\ufdd0", "\u202f", "\ufdd1", "\u2007", "\ufdd2")
+	softSpaces = strings.NewReplacer("\ufdd0", "\u00a0", "\ufdd1", "\u202f", "\ufdd2", "\u2007")
+)
 
 // squash reduces text to its lower-cased letters and digits. It is the key used to recognise
 // the same paragraph in different renderings (the extractor's output, the DOM, a lead that
