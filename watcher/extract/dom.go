@@ -98,6 +98,7 @@ func attr(n *html.Node, key string) string {
 type para struct {
 	text  string
 	links float64 // link letters / all letters
+	plain int     // words outside links
 	time  bool    // holds a <time> element: a dateline, or a sentence with a date
 	node  *html.Node
 }
@@ -194,6 +195,7 @@ func (w *walker) flush() {
 		if all := len(squash(text)); all > 0 {
 			p.links = float64(len(squash(w.link.String()))) / float64(all)
 		}
+		p.plain = max(words(text)-words(clean(w.link.String())), 0)
 		w.out = append(w.out, p)
 	}
 	w.buf.Reset()

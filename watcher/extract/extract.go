@@ -171,12 +171,17 @@ func runTrafilatura(doc *html.Node, pageURL string) *trafilatura.ExtractResult {
 	return res
 }
 
+// proseWords is how many words outside links make a link-heavy line a sentence.
+const proseWords = 6
+
 // filterBody drops the paragraphs that are page furniture rather than article text: link
 // lists ("Read more: …", tag lists, related articles), dates, bylines, counters, ad labels.
 func filterBody(ps []para) []string {
 	var out []string
 	for _, p := range ps {
-		if p.links > 0.5 || isFurniture(p.text) {
+		// Mostly link text is a link list ("Read more: …", tags, related articles) unless
+		// enough words stand outside the links for a sentence that merely links a phrase.
+		if (p.links > 0.5 && p.plain < proseWords) || isFurniture(p.text) {
 			continue
 		}
 		out = append(out, p.text)
