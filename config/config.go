@@ -93,6 +93,7 @@ type Log struct {
 type Source struct {
 	Name     string   // unique key in the store and in notifications
 	URL      string   // absolute http(s) URL of the article
+	Kind     string   // "" or "article" for a news article; "treaty-status" for the UN depositary record
 	Lang     string   // BCP 47-ish language tag ("vi"), optional
 	Reports  string   // the date the article reports, YYYY-MM-DD or YYYY-MM, optional
 	Schedule string   // overrides Defaults.Schedule when not empty

@@ -88,7 +88,7 @@ func TestLoadBad(t *testing.T) {
 		want string // what follows "FILE:LINE: "
 	}{
 		{"unknown_key.yaml", 3, `defaults.timout: unknown key (did you mean "timeout"?); allowed keys: schedule, user_agent, timeout,`},
-		{"unknown_source_key.yaml", 4, `sources[0].selectr: unknown key (did you mean "selector"?); allowed keys: name, url, lang, reports, schedule, selector, ignore`},
+		{"unknown_source_key.yaml", 4, `sources[0].selectr: unknown key (did you mean "selector"?); allowed keys: name, url, kind, lang, reports, schedule, selector, ignore`},
 		{"bad_listen.yaml", 2, `http.listen: "8787" is not host:port`},
 		{"bad_log_level.yaml", 2, `log.level: "loud" must be debug, info, warn or error`},
 		{"bad_bool.yaml", 2, `defaults.robots: "maybe" is not true or false`},
@@ -234,7 +234,7 @@ func TestExample(t *testing.T) {
 	}
 	for i, s := range seeded {
 		got := c.Sources[i]
-		if got.Name != s.Name || got.URL != s.URL || got.Lang != s.Lang || got.Reports != s.Reports {
+		if got.Name != s.Name || got.URL != s.URL || got.Lang != s.Lang || got.Reports != s.Reports || got.Kind != s.Kind {
 			t.Errorf("sources[%d] = %s %s %s %s, seed is %+v", i, got.Name, got.URL, got.Lang, got.Reports, s)
 		}
 	}
@@ -374,7 +374,7 @@ func TestDefault(t *testing.T) {
 	}
 	// The caller adds the seeds: they must validate too.
 	for _, s := range seeds.Sources() {
-		c.Sources = append(c.Sources, Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports})
+		c.Sources = append(c.Sources, Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind})
 	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("Default() with the seeds is invalid: %v", err)

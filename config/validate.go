@@ -373,6 +373,9 @@ func (v *checker) source(i int, s Source, seen map[string]int, all []Source) {
 			add("schedule", "%s is not a valid schedule%s", quote("schedule", s.Schedule), detail(p, "schedule", err))
 		}
 	}
+	if s.Kind != "" && s.Kind != "article" && s.Kind != "treaty-status" {
+		add("kind", "%s is not a kind of source: article (the default) or treaty-status", quote("kind", s.Kind))
+	}
 	if s.Selector != "" {
 		if _, err := cascadia.Compile(s.Selector); err != nil {
 			add("selector", "%s is not a valid CSS selector%s", quote("selector", s.Selector), detail(p, "selector", err))

@@ -19,6 +19,7 @@ var subjectsYAML []byte
 type Source struct {
 	Name    string `yaml:"name"`
 	URL     string `yaml:"url"`
+	Kind    string `yaml:"kind"` // "" for a news article, "treaty-status" for the UN depositary record
 	Lang    string `yaml:"lang"`
 	Reports string `yaml:"reports"` // the date the article reports: YYYY-MM-DD or YYYY-MM
 }

@@ -7,8 +7,8 @@ import (
 
 func TestSources(t *testing.T) {
 	s := Sources()
-	if len(s) != 5 {
-		t.Fatalf("got %d seeded sources, want 5", len(s))
+	if len(s) != 6 || s[5].Kind != "treaty-status" {
+		t.Fatalf("got %d seeded sources, want the 5 articles and the treaty record", len(s))
 	}
 	seen := map[string]bool{}
 	for _, src := range s {

@@ -26,6 +26,8 @@ type Watcher struct {
 	Store     Store
 	Figures   *figures.Extractor
 	Router    Router // nil: no notifications
+	// Interpreters give sources of other kinds (Source.Kind) their own events.
+	Interpreters map[string]Interpreter
 
 	// SuspectAfter is how many checks in a row must see an article's text empty or
 	// collapsed (below a fifth of the previous text) before that is taken as a change.
@@ -77,6 +79,13 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.rec.Check.Bytes = len(p.Body)
 		c.page(p)
 	}
+	if err := c.interpret(); err != nil {
+		c.rec.Events = nil
+		c.rec.Snapshot, c.rec.Text = nil, ""
+		c.rec.State = prev
+		c.rec.State.LastCheck = c.rec.Check.Time
+		c.fail(c.rec.Check.Status, err.Error())
+	}
 	c.route()
 	if err := w.Store.Record(c.rec); err != nil {
 		return c.rec, fmt.Errorf("record %s: %w", src.Name, err)
@@ -86,6 +95,35 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 			"duration", c.rec.Check.Duration, "events", len(c.rec.Events))
 	}
 	return c.rec, nil
+}
+
+// interpret replaces the article events of a source of another kind by that kind's own.
+func (c *checkRun) interpret() error {
+	in := c.w.Interpreters[c.src.Kind]
+	if in == nil || c.rec.Snapshot == nil {
+		return nil
+	}
+	var out []Event
+	for _, e := range c.rec.Events {
+		if e.Type != ArticleNew && e.Type != ArticleChanged {
+			out = append(out, e)
+			continue
+		}
+		old := ""
+		if e.Type == ArticleChanged {
+			var err error
+			if old, err = c.w.Store.Text(c.src.Name, c.prev.Snapshot); err != nil {
+				return err
+			}
+		}
+		evs, err := in.Interpret(c.src, old, c.rec.Text, e)
+		if err != nil {
+			return err
+		}
+		out = append(out, evs...)
+	}
+	c.rec.Events = out
+	return nil
 }
 
 // route queues each event for the endpoints that want it.
@@ -303,7 +341,7 @@ func (c *checkRun) fail(status int, msg string) {
 // check yields the same id.
 func (c *checkRun) event(typ string) Event {
 	return Event{
-		ID:      eventID(typ, c.src.Name, c.prev.Snapshot, c.prev.LastCheck.UTC().Format(time.RFC3339Nano)),
+		ID:      EventID(typ, c.src.Name, c.prev.Snapshot, c.prev.LastCheck.UTC().Format(time.RFC3339Nano)),
 		Type:    typ,
 		Time:    c.rec.Check.Time.UTC(),
 		Source:  EventSource{Name: c.src.Name, URL: c.src.URL},

@@ -8,8 +8,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"regexp"
+	"strings"
 	"time"
 
 	"hanoiwatch/diff"
@@ -25,8 +27,12 @@ type Source struct {
 	Schedule string // cron spec; "" for the default
 	Selector string // CSS selector for the article body, "" for automatic extraction
 	Ignore   []*regexp.Regexp
-	Origin   string // where it was declared: "seed", "config" or "added"
+	Origin   string // where it was declared: "seed", "config", "added" or "discovered"
+	Kind     string // "" for a news article; "treaty-status" for the UN depositary record
 }
+
+// Kinds of sources other than news articles.
+const KindTreatyStatus = "treaty-status"
 
 // Event types.
 const (
@@ -51,19 +57,15 @@ type Event struct {
 	Figures  []figures.Change `json:"figures"`
 	Status   int              `json:"status,omitempty"` // HTTP status, for gone and failed
 	Error    string           `json:"error,omitempty"`
+	// Detail carries what an event of another kind of source says (treaty.*: the
+	// participant, the instrument, the counts; coverage.found: where and when).
+	Detail json.RawMessage `json:"detail,omitempty"`
 }
 
 // EventSource names the source an event is about.
 type EventSource struct {
 	Name string `json:"name"`
 	URL  string `json:"url"`
-}
-
-// eventID is stable: the same change of the same source always gets the same id, so that
-// receivers can drop duplicates after a redelivery.
-func eventID(typ, source, previous, snapshot string) string {
-	h := sha256.Sum256([]byte(typ + "\x00" + source + "\x00" + previous + "\x00" + snapshot))
-	return hex.EncodeToString(h[:12])
 }
 
 // Check results, as stored in a Check and shown by the CLI.
@@ -160,6 +162,21 @@ type Article struct {
 // Extractor turns a page into its article.
 type Extractor interface {
 	Extract(p *Page, src Source) (Article, error)
+}
+
+// Interpreter turns a change of a source of its kind into that kind's own events: for
+// the treaty record, who signed or ratified rather than which lines changed. It gets the
+// article.new or article.changed event the pipeline would emit and returns the events to
+// emit instead (none: the change is recorded silently).
+type Interpreter interface {
+	Interpret(src Source, previous, current string, ev Event) ([]Event, error)
+}
+
+// EventID is the stable id of an event: the same inputs always give the same id, so that
+// receivers can drop duplicates after a redelivery.
+func EventID(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(h[:12])
 }
 
 // Record is everything one check writes, stored in one transaction so that a crash keeps

@@ -120,7 +120,7 @@ func (a *app) sources() ([]watcher.Source, error) {
 		}
 	} else {
 		for _, s := range seeds.Sources() {
-			out = append(out, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Origin: "seed"})
+			out = append(out, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: "seed"})
 		}
 	}
 	added, err := a.store.AddedSources()
@@ -146,7 +146,10 @@ func (a *app) sources() ([]watcher.Source, error) {
 
 func sourceFromConfig(s config.Source, origin string) (watcher.Source, error) {
 	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
-		Selector: s.Selector, Origin: origin}
+		Selector: s.Selector, Kind: s.Kind, Origin: origin}
+	if src.Kind == "article" {
+		src.Kind = ""
+	}
 	for _, p := range s.Ignore {
 		re, err := regexp.Compile(p)
 		if err != nil {
