@@ -175,6 +175,13 @@ func (c *checkRun) content(p *Page) {
 		c.recovered()
 		return
 	}
+	if c.fastUnchanged(p) {
+		c.rec.Check.Result = ResultUnchanged
+		c.keepValidators(p, bodyHash)
+		c.rec.State.FastChecks = c.prev.FastChecks + 1
+		c.recovered()
+		return
+	}
 	art, err := c.w.Extractor.Extract(p, c.src)
 	if err != nil && !errors.Is(err, ErrNoText) {
 		c.fail(p.Status, err.Error())
@@ -197,6 +204,7 @@ func (c *checkRun) content(p *Page) {
 	if id == c.prev.Snapshot {
 		c.rec.Check.Result = ResultUnchanged
 		c.keepValidators(p, bodyHash)
+		c.remember(p, art)
 		c.recovered()
 		return
 	}
@@ -271,12 +279,39 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 		c.rec.Check.Result = ResultNew
 	}
 	c.keepValidators(p, bodyHash)
+	c.remember(p, art)
 	st := &c.rec.State
 	st.Snapshot, st.Lang, st.LastChange = id, lang, c.rec.Check.Time
 	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = "ok", 0, false, 0, "", time.Time{}
 	ev := c.event(typ)
 	ev.Snapshot, ev.Previous, ev.Title, ev.Diff = id, c.prev.Snapshot, art.Title, d
 	c.rec.Events = append(c.rec.Events, ev)
+}
+
+// FullEvery bounds the fast path: after this many fast verdicts in a row the page is
+// extracted in full again, so that a change the regions cannot see (the article growing a
+// paragraph outside its old container) is found within a bounded number of checks.
+const FullEvery = 24
+
+// fastUnchanged reports whether the fast path proves the article unchanged.
+func (c *checkRun) fastUnchanged(p *Page) bool {
+	fp, ok := c.w.Extractor.(Fingerprinter)
+	if !ok || c.prev.Fingerprint == "" || c.prev.Snapshot == "" || c.prev.FastChecks >= FullEvery || c.wasDown() {
+		return false
+	}
+	h, ok := fp.Fingerprint(p, c.prev.Regions)
+	return ok && h == c.prev.Fingerprint
+}
+
+// remember keeps where the article lay after a full extraction, for the fast path.
+func (c *checkRun) remember(p *Page, art Article) {
+	st := &c.rec.State
+	st.Regions, st.Fingerprint, st.FastChecks = nil, "", 0
+	if fp, ok := c.w.Extractor.(Fingerprinter); ok && art.Regions != nil {
+		if h, ok := fp.Fingerprint(p, art.Regions); ok {
+			st.Regions, st.Fingerprint = art.Regions, h
+		}
+	}
 }
 
 func (c *checkRun) keepValidators(p *Page, bodyHash string) {

@@ -119,6 +119,11 @@ type State struct {
 	LastChange   time.Time `json:"last_change"`
 	LastError    string    `json:"last_error,omitempty"`
 	RetryAt      time.Time `json:"retry_at,omitzero"` // a failing source is not checked on schedule before this
+	// Regions and Fingerprint are the extractor's fast path (see Fingerprinter): where the
+	// article lay in the page, and the hash of those regions' text when it was last extracted.
+	Regions     json.RawMessage `json:"regions,omitempty"`
+	Fingerprint string          `json:"fingerprint,omitempty"`
+	FastChecks  int             `json:"fast_checks,omitempty"` // fast-path verdicts since the last full extraction
 }
 
 // SnapshotID returns the content address of an article text.
@@ -157,11 +162,22 @@ type Article struct {
 	Date   string
 	Author string
 	Lang   string
+	// Regions is where the article lies in the page, for the Fingerprinter; nil if unknown.
+	Regions json.RawMessage
 }
 
 // Extractor turns a page into its article.
 type Extractor interface {
 	Extract(p *Page, src Source) (Article, error)
+}
+
+// Fingerprinter is an Extractor's fast path. Boilerplate changes on every fetch, so the
+// body's hash always changes; but the article lies in a few regions of the page, and when
+// the text of those regions is what it was at the last full extraction, so is the article.
+// Fingerprint hashes those regions (named by Article.Regions) without building a tree; false
+// means the regions are gone or moved, and the page must be extracted in full.
+type Fingerprinter interface {
+	Fingerprint(p *Page, regions json.RawMessage) (string, bool)
 }
 
 // Interpreter turns a change of a source of its kind into that kind's own events: for

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -37,5 +38,20 @@ func (pageExtractor) Extract(p *watcher.Page, src watcher.Source) (watcher.Artic
 	if text == "" {
 		return watcher.Article{}, watcher.ErrNoText
 	}
-	return watcher.Article{Text: text, Title: art.Title, Date: art.Date, Author: art.Author, Lang: art.Lang}, nil
+	out := watcher.Article{Text: text, Title: art.Title, Date: art.Date, Author: art.Author, Lang: art.Lang}
+	if art.Regions != nil {
+		out.Regions, _ = json.Marshal(art.Regions)
+	}
+	return out, nil
+}
+
+// Fingerprint is the fast path: the hash of the regions where the article lay.
+func (pageExtractor) Fingerprint(p *watcher.Page, regions json.RawMessage) (string, bool) {
+	var rs []extract.Region
+	if json.Unmarshal(regions, &rs) != nil {
+		return "", false
+	}
+	// The content type takes part: the same bytes under another charset are another text.
+	h, ok := extract.Fingerprint(p.Body, rs)
+	return p.ContentType + "\x00" + h, ok
 }

@@ -31,6 +31,9 @@ type Article struct {
 	Date   string   // publication date as the page states it (metadata: not part of Text)
 	Author string   // metadata: not part of Text
 	Lang   string   // primary language subtag from <html lang>, og:locale or detection; "" if unknown
+	// Regions are the elements whose text decides the article (see Fingerprint); nil when
+	// no such elements could be named.
+	Regions []Region
 }
 
 // Text is the canonical text that is hashed and diffed: Title, Lead, then the Body paragraphs,
@@ -133,6 +136,7 @@ func HTML(page string, opt Options) (a Article, err error) {
 		}
 	}
 	a.Lead, a.Body = dedupLead(findLead(ix, title, bodyStart), a.Body)
+	a.Regions = regions(ix, title, a)
 
 	a.Lang = pageLang(doc)
 	if a.Lang == "" {
