@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -19,6 +20,10 @@ type Region struct {
 	ID    string `json:"id,omitempty"`
 	Class string `json:"class,omitempty"`
 	Nth   int    `json:"nth"`
+	// Raw is the start tag as the page writes it and RawNth how many identical tags come
+	// before it: set by Locate, used by Fingerprint to jump to the region with a byte search.
+	Raw    string `json:"raw,omitempty"`
+	RawNth int    `json:"raw_nth,omitempty"`
 }
 
 // regions returns the elements that hold the whole extracted article: the smallest element
@@ -81,49 +86,114 @@ func regions(ix *index, title *html.Node, a Article) []Region {
 	return out
 }
 
-// Fingerprint hashes the text inside the given regions of a raw page in one streaming pass
-// of the tokenizer, without building a tree, and stops once every region has closed. Two
-// pages with the same fingerprint have the same text in those regions, token for token
-// (script and style contents aside), so the article extracted from them is the same. It
-// returns false when a region is not found or not closed: the caller then extracts in full.
+// Locate completes regions for Fingerprint: it finds each region's start tag in the raw
+// page (a full tokenizer pass) and records the tag as written and how many identical tags
+// come before it. It returns nil when a region is not found.
+func Locate(page []byte, rs []Region) []Region {
+	out := append([]Region(nil), rs...)
+	seen := make([]int, len(out))
+	found := 0
+	z := html.NewTokenizer(bytes.NewReader(page))
+	off := 0
+	for found < len(out) {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return nil
+		}
+		raw := z.Raw()
+		at := off
+		off += len(raw)
+		if tt != html.StartTagToken {
+			continue
+		}
+		name, hasAttr := z.TagName()
+		tag := string(name)
+		rawTag := string(raw) // copied before TagAttr: the tokenizer reuses its buffer
+		var id, class string
+		for hasAttr {
+			var k, v []byte
+			k, v, hasAttr = z.TagAttr()
+			switch string(k) {
+			case "id":
+				id = string(v)
+			case "class":
+				class = string(v)
+			}
+		}
+		for i := range out {
+			r := &out[i]
+			if r.Raw != "" || r.Tag != tag || r.ID != id || r.Class != class {
+				continue
+			}
+			if seen[i] == r.Nth {
+				r.Raw, r.RawNth = rawTag, bytes.Count(page[:at], []byte(rawTag))
+				found++
+			}
+			seen[i]++
+		}
+	}
+	return out
+}
+
+// Fingerprint hashes the text inside the located regions of a raw page (see Locate) without
+// building a tree: it jumps to each region's start tag with a byte search and tokenizes only
+// until the region closes. Two pages with the same fingerprint have the same text in those
+// regions, token for token and with the same block boundaries (script and style contents
+// aside), so the article extracted from them is the same. It returns false when a region is
+// not found or not closed: the caller then extracts in full.
 func Fingerprint(page []byte, rs []Region) (string, bool) {
 	if len(rs) == 0 {
 		return "", false
 	}
-	type open struct {
-		r     Region
-		seen  int // elements of this name, id and class met so far
-		depth int // same-tag nesting inside the region; 0: not inside
-		done  bool
-	}
-	st := make([]open, len(rs))
-	for i, r := range rs {
-		st[i].r = r
-	}
 	h := sha256.New()
-	z := html.NewTokenizer(bytes.NewReader(page))
+	for i, r := range rs {
+		if r.Raw == "" {
+			return "", false
+		}
+		at := nth(page, []byte(r.Raw), r.RawNth)
+		if at < 0 || !hashRegion(h, page[at:], r.Tag, byte('0'+i)) {
+			return "", false
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
+
+// nth returns the offset of the n-th (0-based) occurrence of sep in b, or -1.
+func nth(b, sep []byte, n int) int {
+	off := 0
+	for {
+		i := bytes.Index(b[off:], sep)
+		if i < 0 {
+			return -1
+		}
+		if n == 0 {
+			return off + i
+		}
+		n--
+		off += i + len(sep)
+	}
+}
+
+// hashRegion hashes the text and the tags of the element that starts b, up to its end tag.
+func hashRegion(h hash.Hash, b []byte, tag string, mark byte) bool {
+	z := html.NewTokenizer(bytes.NewReader(b))
+	depth := 0
 	skip := 0 // inside script, style, noscript or template: their text is not article text
-	left := len(rs)
-	for left > 0 {
+	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return "", false
+			return false
 		case html.TextToken:
-			if skip > 0 {
-				continue
-			}
-			for i := range st {
-				if st[i].depth > 0 {
-					h.Write([]byte{byte('0' + i)})
-					h.Write(z.Text())
-					h.Write([]byte{0})
-				}
+			if skip == 0 {
+				h.Write([]byte{mark})
+				h.Write(z.Text())
+				h.Write([]byte{0})
 			}
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			tag := string(name)
-			if tag == "script" || tag == "style" || tag == "noscript" || tag == "template" {
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "noscript", "template":
 				if tt == html.StartTagToken {
 					skip++
 				} else if tt == html.EndTagToken && skip > 0 {
@@ -132,61 +202,27 @@ func Fingerprint(page []byte, rs []Region) (string, bool) {
 				continue
 			}
 			if tt == html.EndTagToken {
-				for i := range st {
-					if st[i].depth > 0 && st[i].r.Tag == tag {
-						if st[i].depth--; st[i].depth == 0 {
-							st[i].done = true
-							left--
-						}
+				h.Write([]byte("</"))
+				h.Write(name)
+				if string(name) == tag {
+					if depth--; depth == 0 {
+						return true
 					}
 				}
 				continue
 			}
 			// A block boundary inside a region is part of its content: a paragraph split
 			// in two must not hash like the one paragraph it was.
-			for i := range st {
-				if st[i].depth > 0 {
-					h.Write([]byte{'<'})
-					h.Write(name)
-					h.Write([]byte{'>'})
-				}
-			}
-			if tt == html.SelfClosingTagToken || voidElements[tag] {
-				continue
-			}
-			wanted := false
-			for i := range st {
-				wanted = wanted || st[i].r.Tag == tag
-			}
-			if !wanted {
-				continue
-			}
-			var id, class string
-			for hasAttr {
-				var k, v []byte
-				k, v, hasAttr = z.TagAttr()
-				switch string(k) {
-				case "id":
-					id = string(v)
-				case "class":
-					class = string(v)
-				}
-			}
-			for i := range st {
-				s := &st[i]
-				switch {
-				case s.depth > 0 && s.r.Tag == tag:
-					s.depth++
-				case s.depth == 0 && !s.done && s.r.Tag == tag && s.r.ID == id && s.r.Class == class:
-					if s.seen == s.r.Nth {
-						s.depth = 1
-					}
-					s.seen++
-				}
+			h.Write([]byte{'<'})
+			h.Write(name)
+			if tt == html.StartTagToken && string(name) == tag && !voidElements[tag] {
+				depth++
 			}
 		}
+		if depth == 0 {
+			return false // the region's own start tag was not the first token
+		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), true
 }
 
 // voidElements never have an end tag.

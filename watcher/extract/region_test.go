@@ -20,6 +20,7 @@ func TestFingerprintOnCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			a.Regions = Locate([]byte(page), a.Regions)
 			fp, ok := Fingerprint([]byte(page), a.Regions)
 			if !ok {
 				t.Logf("no fast path (regions %v)", a.Regions)
@@ -78,11 +79,14 @@ func BenchmarkFingerprint(b *testing.B) {
 	}
 	page, _ := Decode(raw, "")
 	a, _ := HTML(page, Options{})
-	if len(a.Regions) == 0 {
+	rs := Locate([]byte(page), a.Regions)
+	if len(rs) == 0 {
 		b.Skip("no regions")
 	}
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
-		Fingerprint(raw, a.Regions)
+		if _, ok := Fingerprint([]byte(page), rs); !ok {
+			b.Fatal("no fingerprint")
+		}
 	}
 }
