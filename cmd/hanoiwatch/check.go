@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 )
 
@@ -45,7 +47,13 @@ With --json, stdout carries the events as JSON Lines and nothing else.`,
 			if err != nil {
 				return err
 			}
-			return a.check(cmd, w, srcs, asJSON)
+			router, disp, err := notify.FromConfig(a.cfg, a.store, a.log)
+			if err != nil {
+				return err
+			}
+			w.Router = router
+			// The events are in the outbox once recorded; delivering them is the last step.
+			return errors.Join(a.check(cmd, w, srcs, asJSON), disp.Flush(cmd.Context()))
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the events as JSON Lines on stdout (the summary goes to stderr)")

@@ -136,6 +136,22 @@ func TestDaemon(t *testing.T) {
 	n := site.Requests("vtv")
 	eventually(t, "checks going on", 10*time.Second, func() bool { return site.Requests("vtv") > n+1 })
 
+	// While the daemon holds the database, the read commands go through its API, and the
+	// others say why they cannot run.
+	os.WriteFile(e.cfg, cfg[:i], 0o600)
+	out, err := exec.Command(bin, "snapshots", "vtv", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err != nil || strings.Count(string(out), "\n") != 3 {
+		t.Fatalf("snapshots while the daemon runs: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "diff", "vtv", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "+") || !strings.Contains(string(out), "72 pays") {
+		t.Fatalf("diff while the daemon runs: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "check", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by another hanoiwatch process") {
+		t.Fatalf("check while the daemon runs: %v\n%s", err, out)
+	}
+
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-exited:

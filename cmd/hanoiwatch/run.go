@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
+	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/store"
@@ -55,9 +56,10 @@ logged and the running config kept.`,
 // daemon is the running `hanoiwatch run`: the scheduler and the watch list, which the
 // HTTP API reads and changes.
 type daemon struct {
-	a     *app
-	sched *schedule.Scheduler
-	mets  *web.Metrics
+	a      *app
+	router watcher.Router // notification endpoints; nil when none
+	sched  *schedule.Scheduler
+	mets   *web.Metrics
 
 	mu      sync.Mutex
 	sources []watcher.Source
@@ -67,26 +69,43 @@ func (a *app) run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := &daemon{a: a, mets: web.NewMetrics(reg)}
+	router, disp, err := notify.FromConfig(a.cfg, a.store, a.log)
+	if err != nil {
+		return err
+	}
+	d.router = router
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
 		Log: a.log, Observe: d.mets.Observe}
 	w, srcs, err := d.load()
 	if err != nil {
 		return err
 	}
-	if err := d.sched.Start(w, srcs); err != nil {
-		return err
-	}
-	d.setSources(srcs)
-
-	var srv *http.Server
+	// Listen first: a port in use must stop the start before anything runs.
+	var ln net.Listener
 	if l := a.cfg.HTTP.Listen; l != "" && l != "off" {
-		api := &web.Server{Store: a.store, Daemon: d, Token: a.cfg.HTTP.Token, Gatherer: reg, Log: a.log,
-			Ready: func() error { return nil }}
-		ln, err := net.Listen("tcp", l)
-		if err != nil {
-			d.sched.Stop(0)
+		if ln, err = net.Listen("tcp", l); err != nil {
 			return fmt.Errorf("http: listen %s: %w", l, err)
 		}
+	}
+	if err := d.sched.Start(w, srcs); err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
+	stopDiscovery := d.discovery(ctx)
+	d.setSources(srcs)
+	// Deliveries run until the checks and the HTTP server have stopped, so that nothing
+	// recorded during shutdown waits for the next start.
+	dctx, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDelivery()
+	delivered := make(chan error, 1)
+	go func() { delivered <- disp.Run(dctx) }()
+
+	var srv *http.Server
+	if ln != nil {
+		api := &web.Server{Store: a.store, Daemon: d, Token: a.cfg.HTTP.Token, Gatherer: reg, Log: a.log,
+			Ready: func() error { return nil }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -116,12 +135,15 @@ func (a *app) run(ctx context.Context) error {
 		os.Exit(1)
 	}()
 	a.log.Info("stopping: waiting for checks under way", "grace", shutdownGrace)
+	stopDiscovery()
 	d.sched.Stop(shutdownGrace)
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
 	}
+	stopDelivery()
+	<-delivered
 	a.log.Info("stopped")
 	return nil
 }
@@ -132,6 +154,7 @@ func (d *daemon) load() (*watcher.Watcher, []watcher.Source, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	w.Router = d.router
 	srcs, err := d.a.sources()
 	if err != nil {
 		return nil, nil, err

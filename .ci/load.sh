@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Load run of the daemon: N sources (default 10 000) on the benchmark's fixture server
+# (../shared/bench/fixture_server.py) on 127.0.0.1, all on one tight schedule, for a
+# while; reports checks per second, CPU seconds per check and peak RSS from the daemon's
+# own /metrics and /proc. Everything stays on this machine.
+#
+#   .ci/load.sh [N] [SECONDS] [SCHEDULE]      e.g. .ci/load.sh 10000 180 "@every 1m"
+set -euo pipefail
+N=${1:-10000}
+SECS=${2:-180}
+SCHED=${3:-"@every 1m"}
+here=$(cd "$(dirname "$0")/.." && pwd)
+shared=${SHARED:-$here/../shared}
+work=$(mktemp -d)
+srv= hw=
+trap 'kill $srv $hw 2>/dev/null || true; rm -rf "$work"' EXIT
+(cd "$here" && go build -o "$work/hanoiwatch" ./cmd/hanoiwatch)
+python3 "$shared/bench/fixture_server.py" --n "$N" --port-file "$work/port" >"$work/server.log" 2>&1 &
+srv=$!
+for _ in $(seq 600); do [ -s "$work/port" ] && break; sleep 0.2; done
+base="http://127.0.0.1:$(cat "$work/port")"
+listen="127.0.0.1:$((20000 + RANDOM % 20000))"
+{
+  printf 'defaults:\n  schedule: "%s"\nhttp:\n  listen: "%s"\nsources:\n' "$SCHED" "$listen"
+  for i in $(seq 1 "$N"); do printf '  - name: a%05d\n    url: %s/article/%d.html\n' "$i" "$base" "$i"; done
+} >"$work/cfg.yaml"
+"$work/hanoiwatch" run --config "$work/cfg.yaml" --db "$work/hw.db" 2>"$work/daemon.log" &
+hw=$!
+metric() { curl -sf "http://$listen/metrics" | awk -v m="$1" '$1 ~ "^"m {s += $2} END {print s+0}'; }
+for _ in $(seq 100); do curl -sf "http://$listen/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+peak=0
+start=$(date +%s)
+c0=$(metric hanoiwatch_checks_total); t0=$(metric process_cpu_seconds_total)
+while [ $(( $(date +%s) - start )) -lt "$SECS" ]; do
+  sleep 5
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$hw/status")
+  [ "$rss" -gt "$peak" ] && peak=$rss
+done
+c1=$(metric hanoiwatch_checks_total); t1=$(metric process_cpu_seconds_total)
+kill -TERM $hw; wait $hw || true
+checks=$(echo "$c1 - $c0" | bc); cpu=$(echo "$t1 - $t0" | bc)
+echo "sources=$N seconds=$SECS schedule='$SCHED'"
+echo "checks=$checks  checks/s=$(echo "scale=1; $checks / $SECS" | bc)  cpu_s=$cpu  ms_cpu/check=$(echo "scale=3; 1000 * $cpu / ($checks + 0.0001)" | bc)  peak_rss_mib=$((peak / 1024))"
+grep -c 'level=ERROR' "$work/daemon.log" | sed 's/^/daemon errors logged: /'

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/web"
+)
+
+// reader is what the read-only commands need of the database. It is the store itself,
+// or, while `hanoiwatch run` holds the database, the daemon's API (see remote).
+type reader interface {
+	State(source string) (watcher.State, error)
+	Snapshots(source string) ([]watcher.Snapshot, error)
+	Text(source, id string) (string, error)
+}
+
+// remote reads through the JSON API of a running daemon. bbolt lets one process open a
+// database for writing and no other open it at all, so while the daemon runs the read
+// commands ask it instead.
+type remote struct {
+	base   string
+	client *http.Client
+}
+
+// dialDaemon returns a remote for the daemon listening on addr, or nil when none answers.
+func dialDaemon(addr string) *remote {
+	if addr == "" || addr == "off" {
+		return nil
+	}
+	r := &remote{base: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second}}
+	resp, err := r.client.Get(r.base + "/healthz")
+	if err != nil {
+		return nil
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	return r
+}
+
+func (r *remote) get(path string, v any) error {
+	resp, err := r.client.Get(r.base + path)
+	if err != nil {
+		return fmt.Errorf("daemon API: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%s: %w", path, watcher.ErrNotFound)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		return fmt.Errorf("daemon API %s: %s: %s", path, resp.Status, e.Error)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// State reads a source's state.
+func (r *remote) State(source string) (watcher.State, error) {
+	var v web.SourceView
+	err := r.get("/api/sources/"+url.PathEscape(source), &v)
+	return v.State, err
+}
+
+// Snapshots lists a source's snapshots.
+func (r *remote) Snapshots(source string) ([]watcher.Snapshot, error) {
+	var v []watcher.Snapshot
+	err := r.get("/api/sources/"+url.PathEscape(source)+"/snapshots", &v)
+	return v, err
+}
+
+// Text reads one snapshot's text.
+func (r *remote) Text(source, id string) (string, error) {
+	var v web.SnapshotText
+	err := r.get("/api/sources/"+url.PathEscape(source)+"/snapshots/"+url.PathEscape(id), &v)
+	return v.Text, err
+}
+
+// sources reads the daemon's watch list.
+func (r *remote) sources() ([]watcher.Source, error) {
+	var vs []web.SourceView
+	if err := r.get("/api/sources", &vs); err != nil {
+		return nil, err
+	}
+	out := make([]watcher.Source, len(vs))
+	for i, v := range vs {
+		out[i] = watcher.Source{Name: v.Name, URL: v.URL, Origin: v.Origin, Lang: v.Lang, Schedule: v.Schedule}
+	}
+	return out, nil
+}
