@@ -34,6 +34,9 @@ type Config struct {
 	Sources []Source
 	// Notify says where events are delivered; Default() has no endpoints.
 	Notify Notify
+	// Discovery finds new articles about the topic; Default() has it on, with the
+	// embedded seeds' jobs and keywords.
+	Discovery Discovery
 	// File is the path the configuration was parsed from, "" for Default(). It
 	// prefixes error messages.
 	File string
@@ -159,9 +162,10 @@ func (e Endpoint) Webhook() bool {
 }
 
 // EventTypes are the event types an endpoint may ask for; they mirror the
-// constants of package watcher, which config does not import (a test in
-// notify keeps the two in step).
-var EventTypes = []string{"article.new", "article.changed", "article.gone", "article.restored", "fetch.failed"}
+// constants of packages watcher and watcher/treaty, which config does not
+// import (a test in notify keeps them in step).
+var EventTypes = []string{"article.new", "article.changed", "article.gone", "article.restored", "fetch.failed",
+	"coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts"}
 
 // ChannelSchemes are the shoutrrr services an endpoint URL may name, as
 // shoutrrr's router knows them (a test in notify keeps the two in step).
@@ -205,6 +209,8 @@ func Default() Config {
 			// down over a long weekend still gets every event.
 			Retry: Retry{InitialDelay: 10 * time.Second, MaxDelay: 24 * time.Hour, MaxAttempts: 18},
 		},
+		// New coverage appears weekly: hourly is plenty for a job without its own schedule.
+		Discovery: Discovery{Enabled: true, Schedule: "@every 1h"},
 	}
 }
 

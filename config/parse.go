@@ -20,7 +20,7 @@ import (
 // The keys each mapping accepts, in the order the documentation lists them;
 // unknown-key errors print them so that the fix is on the screen.
 var (
-	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify"}
+	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify", "discovery"}
 	httpKeys      = []string{"listen", "token"}
 	logKeys       = []string{"level", "format"}
 	storageKeys   = []string{"path", "retention"}
@@ -170,6 +170,8 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			d.defaults(f, p.val, &c.Defaults)
 		case "sources":
 			d.sources(f, p.val, c)
+		case "discovery":
+			d.discovery(f, p.val, c)
 		case "notify":
 			d.notify(f, p.val, c)
 		case "http":

@@ -149,6 +149,7 @@ func (c Config) validate() []error {
 	for i, e := range n.Endpoints {
 		v.endpoint(i, e, seenEndpoint, n.Endpoints)
 	}
+	v.discovery(c)
 	return v.errs
 }
 

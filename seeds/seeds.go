@@ -3,6 +3,7 @@
 package seeds
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 
@@ -56,3 +57,19 @@ func Subjects() []Subject {
 	}
 	return out
 }
+
+//go:embed keywords.yaml
+var keywordsYAML []byte
+
+//go:embed feeds.yaml
+var feedsYAML []byte
+
+// Keywords returns keywords.yaml, the topic keywords of coverage discovery by language.
+// It is returned as text, for discover.ParseKeywords: parsing it here would pull the
+// crawler into every importer of seeds. The slice is a copy the caller may keep.
+func Keywords() []byte { return bytes.Clone(keywordsYAML) }
+
+// Feeds returns feeds.yaml, the default coverage-discovery jobs (feeds and listing pages
+// of the seed sites), as text for discover.ParseJobs. The slice is a copy the caller may
+// keep.
+func Feeds() []byte { return bytes.Clone(feedsYAML) }

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -161,9 +164,59 @@ func (c *checkRun) page(p *Page) {
 		c.gone(p.Status)
 	case p.Status < 200 || p.Status > 299:
 		c.fail(p.Status, fmt.Sprintf("HTTP %d %s", p.Status, http.StatusText(p.Status)))
+	case redirectedAway(c.src.URL, p.URL):
+		// Sites take articles down by sending their readers to the home or a section
+		// page, with a 200: that is a disappearance, not an edit of the text.
+		c.gone(p.Status)
+		c.rec.Check.Error = "redirected to " + p.URL + ", not an article"
 	default:
 		c.content(p)
 	}
+}
+
+// redirectedAway reports whether a request for the article at src ended, after redirects,
+// at final, a home or section page instead of an article. The rule is the URL's shape,
+// the same for every site: final differs from src, and its path is "/" (a home page, with
+// whatever query), or a directory above the article's own path ("/thoi-su" for
+// "/thoi-su/bai-viet-123.htm", "/2025/10/" for "/2025/10/25/slug/") whose last segment
+// does not look like an article (see articleSlug): "/2025/10/25/slug" for
+// "/2025/10/25/slug/amp" is the article itself. A redirect elsewhere (another slug, the
+// same path on https or on www) is a move, and the page is compared as usual.
+func redirectedAway(src, final string) bool {
+	if final == "" || final == src {
+		return false
+	}
+	from, err1 := url.Parse(src)
+	to, err2 := url.Parse(final)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	orig := strings.TrimSuffix(from.Path, "/")
+	dest := strings.TrimSuffix(to.Path, "/")
+	if orig == "" {
+		return false // the source is a home page itself: it has nowhere higher to go
+	}
+	if dest == "" {
+		return true
+	}
+	if !strings.HasPrefix(orig, dest+"/") {
+		return false
+	}
+	return !articleSlug(dest[strings.LastIndexByte(dest, '/')+1:])
+}
+
+// articleIDRE is a long number, as the ids in article URLs are ("...-100251025161328459.htm",
+// "post917901"); dates and page numbers are shorter.
+var articleIDRE = regexp.MustCompile(`\d{5,}`)
+
+// articleSlug reports whether a path segment names an article rather than a section: a
+// file name (".htm", ".html", ".vnp", ".php"...), a long numeric id, or a headline slug of
+// six words or more. Section names are short ("the-gioi", "khoa-hoc-cong-nghe").
+func articleSlug(seg string) bool {
+	if i := strings.LastIndexByte(seg, '.'); i > 0 && i < len(seg)-1 {
+		return true
+	}
+	return articleIDRE.MatchString(seg) || len(strings.FieldsFunc(seg, func(r rune) bool { return r == '-' || r == '_' })) >= 6
 }
 
 func (c *checkRun) content(p *Page) {

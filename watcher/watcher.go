@@ -41,6 +41,7 @@ const (
 	ArticleGone     = "article.gone"
 	ArticleRestored = "article.restored"
 	FetchFailed     = "fetch.failed"
+	CoverageFound   = "coverage.found" // discovery found a new article about the topic
 )
 
 // Event is what hanoiwatch tells the world: printed by `check --json`, stored, and sent to

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"sort"
 	"strings"
 
@@ -13,10 +15,12 @@ import (
 
 	"hanoiwatch/config"
 	"hanoiwatch/diff/figures"
+	"hanoiwatch/notify"
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fetch"
 	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/treaty"
 )
 
 // app holds what the subcommands share: the global flags, the loaded configuration and,
@@ -25,9 +29,12 @@ type app struct {
 	cfgPath string
 	dbPath  string
 	verbose bool
-	daemon  bool      // running `run`: log at the configured level
-	out     io.Writer // stdout: results only (JSON Lines with --json)
-	errOut  io.Writer // stderr: progress, summaries, logs
+	daemon  bool // running `run`: log at the configured level
+
+	stopProfile func()    // ends the --cpuprofile profile
+	remote      *remote   // the running daemon's API, when it holds the database
+	out         io.Writer // stdout: results only (JSON Lines with --json)
+	errOut      io.Writer // stderr: progress, summaries, logs
 
 	cfg   config.Config
 	store *store.Store
@@ -50,8 +57,28 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 	root.PersistentFlags().StringVar(&a.cfgPath, "config", "", "YAML config file (default: none, the embedded seeds)")
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default: $HANOIWATCH_DB, else storage.path of the config, else ~/.local/share/hanoiwatch/hanoiwatch.db)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "debug logging on stderr")
+	var cpuProfile string
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		a.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if a.stopProfile != nil {
+			a.stopProfile()
+		}
+	}
 	root.AddCommand(a.checkCmd(), a.runCmd(), a.sourcesCmd(), a.addCmd(), a.removeCmd(),
-		a.snapshotsCmd(), a.showCmd(), a.diffCmd(), a.figuresCmd(), a.demoCmd(), a.configCmd())
+		a.snapshotsCmd(), a.showCmd(), a.diffCmd(), a.figuresCmd(), a.demoCmd(), a.configCmd(), a.treatyCmd())
+	root.AddCommand(a.discoverCmd(), a.coverageCmd(), a.outboxCmd(), a.notifyCmd())
 	return root
 }
 
@@ -75,11 +102,36 @@ func (a *app) load() error {
 	}
 	s, err := store.Open(path, store.Options{Retention: store.Retention{
 		MaxSnapshots: a.cfg.Storage.Retention.MaxSnapshots, MaxAge: a.cfg.Storage.Retention.MaxAge}})
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("%w\n(while `hanoiwatch run` holds the database, the read commands ask its API at http.listen; "+
+			"changes go through its API: POST /api/sources, DELETE /api/sources/NAME, POST /api/sources/NAME/check)", err)
+	}
 	if err != nil {
 		return err
 	}
 	a.store = s
 	return nil
+}
+
+// loadRead is load for the commands that only read: when a running daemon holds the
+// database, they read through its API instead.
+func (a *app) loadRead() error {
+	err := a.load()
+	if errors.Is(err, store.ErrLocked) {
+		if r := dialDaemon(a.cfg.HTTP.Listen); r != nil {
+			a.remote = r
+			return nil
+		}
+	}
+	return err
+}
+
+// read returns where the read commands read: the store, or the daemon's API.
+func (a *app) read() reader {
+	if a.remote != nil {
+		return a.remote
+	}
+	return a.store
 }
 
 // logger builds the structured log on stderr. The one-shot commands print their results
@@ -109,6 +161,9 @@ func (a *app) close() {
 // sources returns the watch list: the config's sources, or the embedded seeds when the
 // config names none; plus the sources added from the CLI, less the removed ones.
 func (a *app) sources() ([]watcher.Source, error) {
+	if a.remote != nil {
+		return a.remote.sources()
+	}
 	var out []watcher.Source
 	if len(a.cfg.Sources) > 0 {
 		for _, s := range a.cfg.Sources {
@@ -128,8 +183,12 @@ func (a *app) sources() ([]watcher.Source, error) {
 		return nil, err
 	}
 	for _, ad := range added {
+		origin := "added"
+		if ad.Origin != "" { // "discovered"
+			origin = ad.Origin
+		}
 		out = append(out, watcher.Source{Name: ad.Name, URL: ad.URL, Schedule: ad.Schedule, Selector: ad.Selector,
-			Lang: ad.Lang, Origin: "added"})
+			Lang: ad.Lang, Origin: origin})
 	}
 	removed, err := a.store.Removed()
 	if err != nil {
@@ -198,7 +257,13 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Events go where the config's notify section routes them; check and run deliver them.
+	router, _, err := notify.FromConfig(a.cfg, a.store, a.log)
+	if err != nil {
+		return nil, err
+	}
 	return &watcher.Watcher{
+		Router:       router,
 		Fetcher:      f,
 		Extractor:    pageExtractor{},
 		Store:        a.store,
@@ -207,6 +272,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		FailAfter:    d.FailAfter,
 		BackoffMax:   d.BackoffMax,
 		Log:          a.log,
+		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
 	}, nil
 }
 

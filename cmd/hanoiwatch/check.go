@@ -47,11 +47,10 @@ With --json, stdout carries the events as JSON Lines and nothing else.`,
 			if err != nil {
 				return err
 			}
-			router, disp, err := notify.FromConfig(a.cfg, a.store, a.log)
+			_, disp, err := notify.FromConfig(a.cfg, a.store, a.log)
 			if err != nil {
 				return err
 			}
-			w.Router = router
 			// The events are in the outbox once recorded; delivering them is the last step.
 			return errors.Join(a.check(cmd, w, srcs, asJSON), disp.Flush(cmd.Context()))
 		},

@@ -154,7 +154,7 @@ func (d *daemon) load() (*watcher.Watcher, []watcher.Source, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.Router = d.router
+	w.Router = d.router // the daemon's one router, which its Dispatcher serves
 	srcs, err := d.a.sources()
 	if err != nil {
 		return nil, nil, err
