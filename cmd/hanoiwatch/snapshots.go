@@ -19,11 +19,11 @@ func (a *app) snapshotsCmd() *cobra.Command {
 		Short: "List the stored snapshots of a source",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.load(); err != nil {
+			if err := a.loadRead(); err != nil {
 				return err
 			}
 			defer a.close()
-			snaps, err := a.store.Snapshots(args[0])
+			snaps, err := a.read().Snapshots(args[0])
 			if err != nil {
 				return err
 			}
@@ -47,7 +47,7 @@ func (a *app) showCmd() *cobra.Command {
 		Short: "Print the stored text of a snapshot (default: the latest)",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.load(); err != nil {
+			if err := a.loadRead(); err != nil {
 				return err
 			}
 			defer a.close()
@@ -55,7 +55,7 @@ func (a *app) showCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			text, err := a.store.Text(args[0], ids[0])
+			text, err := a.read().Text(args[0], ids[0])
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func (a *app) diffCmd() *cobra.Command {
 one id: that snapshot → latest. Ids may be abbreviated to any unique prefix.`,
 		Args: cobra.RangeArgs(1, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.load(); err != nil {
+			if err := a.loadRead(); err != nil {
 				return err
 			}
 			defer a.close()
@@ -82,11 +82,11 @@ one id: that snapshot → latest. Ids may be abbreviated to any unique prefix.`,
 			if err != nil {
 				return err
 			}
-			from, err := a.store.Text(args[0], ids[0])
+			from, err := a.read().Text(args[0], ids[0])
 			if err != nil {
 				return err
 			}
-			to, err := a.store.Text(args[0], ids[1])
+			to, err := a.read().Text(args[0], ids[1])
 			if err != nil {
 				return err
 			}
@@ -112,7 +112,7 @@ one id: that snapshot → latest. Ids may be abbreviated to any unique prefix.`,
 // resolve turns the given snapshot ids or prefixes into n full ids, filling the missing
 // ones from the end of the history: for n=2 and no ids, previous and latest.
 func (a *app) resolve(source string, given []string, n int) ([]string, error) {
-	snaps, err := a.store.Snapshots(source)
+	snaps, err := a.read().Snapshots(source)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func (a *app) sourcesCmd() *cobra.Command {
 		Short: "List the watched sources with their state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.load(); err != nil {
+			if err := a.loadRead(); err != nil {
 				return err
 			}
 			defer a.close()
@@ -32,11 +32,11 @@ func (a *app) sourcesCmd() *cobra.Command {
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tORIGIN\tSTATUS\tLAST CHECK\tLAST CHANGE\tNEXT CHECK\tSNAPSHOTS\tURL")
 			for _, s := range srcs {
-				st, err := a.store.State(s.Name)
+				st, err := a.read().State(s.Name)
 				if err != nil {
 					return err
 				}
-				snaps, err := a.store.Snapshots(s.Name)
+				snaps, err := a.read().Snapshots(s.Name)
 				if err != nil {
 					return err
 				}
