@@ -108,12 +108,15 @@ func (c *checkRun) interpret() error {
 	}
 	var out []Event
 	for _, e := range c.rec.Events {
-		if e.Type != ArticleNew && e.Type != ArticleChanged {
+		// A source that comes back changed (article.restored with a new snapshot) changed too:
+		// its kind's events must not be lost with the failure before.
+		changedBack := e.Type == ArticleRestored && e.Snapshot != e.Previous
+		if e.Type != ArticleNew && e.Type != ArticleChanged && !changedBack {
 			out = append(out, e)
 			continue
 		}
 		old := ""
-		if e.Type == ArticleChanged {
+		if e.Type != ArticleNew {
 			var err error
 			if old, err = c.w.Store.Text(c.src.Name, c.prev.Snapshot); err != nil {
 				return err

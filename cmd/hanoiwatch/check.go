@@ -146,6 +146,9 @@ func printSummary(w io.Writer, cs []checked) {
 // printEvent writes an event for people: one headline, figure moves, the diff.
 func printEvent(w io.Writer, e watcher.Event) {
 	fmt.Fprintf(w, "%s  %s  %s\n", e.Type, e.Source.Name, e.Source.URL)
+	if e.Title != "" && len(e.Detail) > 0 {
+		fmt.Fprintf(w, "  %s\n", e.Title) // treaty and coverage events say what happened in their title
+	}
 	if e.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", e.Error)
 	}

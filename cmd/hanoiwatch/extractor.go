@@ -9,12 +9,16 @@ import (
 
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/extract"
+	"hanoiwatch/watcher/treaty"
 )
 
 // pageExtractor adapts the pure extract package to the pipeline.
 type pageExtractor struct{}
 
 func (pageExtractor) Extract(p *watcher.Page, src watcher.Source) (watcher.Article, error) {
+	if src.Kind == watcher.KindTreatyStatus {
+		return treatyArticle(p)
+	}
 	ct := p.ContentType
 	if ct == "" {
 		ct = http.DetectContentType(p.Body)
@@ -39,8 +43,8 @@ func (pageExtractor) Extract(p *watcher.Page, src watcher.Source) (watcher.Artic
 		return watcher.Article{}, watcher.ErrNoText
 	}
 	out := watcher.Article{Text: text, Title: art.Title, Date: art.Date, Author: art.Author, Lang: art.Lang}
-	if art.Regions != nil {
-		out.Regions, _ = json.Marshal(art.Regions)
+	if rs := extract.Locate(p.Body, art.Regions); rs != nil {
+		out.Regions, _ = json.Marshal(rs)
 	}
 	return out, nil
 }
@@ -55,3 +59,20 @@ func (pageExtractor) Fingerprint(p *watcher.Page, regions json.RawMessage) (stri
 	h, ok := extract.Fingerprint(p.Body, rs)
 	return p.ContentType + "\x00" + h, ok
 }
+
+// treatyArticle reads the depositary status (the XML document, or the HTML status page) into
+// its canonical text. The maintenance page and a malformed document are errors, never
+// ErrNoText: a failed check keeps the last good snapshot as the one the next reading is
+// compared with, where an empty text would, after a few suspect checks, become a change
+// of every count to zero. No Regions: the fast path is for news pages, and the status
+// document is small enough to read in full.
+func treatyArticle(p *watcher.Page) (watcher.Article, error) {
+	text, err := treaty.Snapshot(p.Body, p.ContentType)
+	if err != nil {
+		return watcher.Article{}, err
+	}
+	return watcher.Article{Text: text, Title: treatyTitle, Lang: "en"}, nil
+}
+
+// treatyTitle names the snapshots of a treaty-status source in `snapshots` and events.
+const treatyTitle = "United Nations Convention against Cybercrime: status (UN Treaty Collection, XVIII-16)"
