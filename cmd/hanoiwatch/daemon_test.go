@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -72,6 +73,24 @@ func eventually(t *testing.T, what string, limit time.Duration, cond func() bool
 	}
 }
 
+// syncBuffer collects a subprocess's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // TestDaemon runs `hanoiwatch run` as a subprocess on a one-second schedule against the
 // fixture site, watches changes arrive through the API, reloads its config with SIGHUP,
 // stops it with SIGTERM while checks run, and reopens its database.
@@ -85,7 +104,7 @@ func TestDaemon(t *testing.T) {
 	addr := freePort(t)
 	extra := fmt.Sprintf("defaults:\n  schedule: \"@every 1s\"\nhttp:\n  listen: %q\n  token: t0k3n\nlog:\n  level: debug\n", addr)
 	e := newEnv(t, site, extra)
-	var logs strings.Builder
+	var logs syncBuffer
 	cmd := exec.Command(bin, "run", "--config", e.cfg, "--db", e.db)
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {

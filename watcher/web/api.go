@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST /api/sources", s.api(s.auth(s.addSource)))
 	m.HandleFunc("DELETE /api/sources/{name}", s.api(s.auth(s.removeSource)))
 	m.HandleFunc("POST /api/sources/{name}/check", s.api(s.auth(s.checkSource)))
+	s.dashboard(m)
 	return m
 }
 

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"hanoiwatch/config"
+	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/web"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the dashboard and the JSON API on a database, without fetching",
+		Long: `Opens the database read-only and serves the dashboard (sources, diffs, figures, events,
+coverage, Atom feeds) and the JSON API, as ` + "`run`" + ` does, but checks nothing: use it to
+browse a database, e.g. the one ` + "`hanoiwatch demo --db FILE`" + ` leaves behind. Checking now,
+adding and removing sources are refused. The address is --listen, else http.listen of the
+config (default 127.0.0.1:8787). Stops on SIGINT or SIGTERM.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.daemon = true // log at the configured level: the address it listens on is info
+			if err := a.loadReadOnly(); err != nil {
+				return err
+			}
+			defer a.close()
+			if listen == "" {
+				listen = a.cfg.HTTP.Listen
+			}
+			if listen == "" || listen == "off" {
+				return errors.New("serve: http.listen is off in the config; give --listen HOST:PORT")
+			}
+			h, err := a.serveHandler()
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("serve: listen %s: %w", listen, err)
+			}
+			a.log.Info("serving the dashboard", "url", "http://"+ln.Addr().String()+"/", "db", a.store.Path())
+			return serve(cmd.Context(), ln, h)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "", "HOST:PORT to listen on (default: http.listen of the config, 127.0.0.1:8787)")
+	return cmd
+}
+
+// loadReadOnly is load for serve: the same config and database path, but the file is
+// opened read-only, so that browsing can never change it, and must exist already.
+func (a *app) loadReadOnly() error {
+	a.cfg = config.Default()
+	if a.cfgPath != "" {
+		c, err := config.Load(a.cfgPath)
+		if err != nil {
+			return err
+		}
+		a.cfg = c
+	}
+	a.log = a.logger(a.cfg.Log)
+	path := a.dbPath
+	if path == "" {
+		path = os.Getenv("HANOIWATCH_DB")
+	}
+	if path == "" {
+		path = a.cfg.Storage.Path
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("serve: no database at %s (run `hanoiwatch check`, or `hanoiwatch demo --db %s`, first)", path, path)
+	}
+	s, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	a.store = s
+	return nil
+}
+
+// serveHandler is the dashboard and API on the open store, with a watch list that only
+// reads.
+func (a *app) serveHandler() (http.Handler, error) {
+	srcs, err := a.sources()
+	if err != nil {
+		return nil, err
+	}
+	srv := &web.Server{Store: readStore{a.store, a.store}, Daemon: browse{srcs}, Token: a.cfg.HTTP.Token, Log: a.log,
+		Ready: func() error { return nil }}
+	return srv.Handler(), nil
+}
+
+// serve serves h on ln until ctx ends, then lets requests under way finish.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	<-done
+	return nil
+}
+
+// readStore is the store as serve shows it: the reading methods only, so that the
+// dashboard offers no button (the outbox's retry) that would write to a read-only file.
+type readStore struct {
+	web.Store
+	web.Outbox
+}
+
+// browse is the watch list of serve: nothing is scheduled, and every change is refused.
+type browse struct{ sources []watcher.Source }
+
+// errBrowse explains why serve refuses changes.
+var errBrowse = fmt.Errorf("%w: `hanoiwatch serve` only browses the database; checks and changes need the daemon (`hanoiwatch run`) or the CLI", web.ErrConflict)
+
+func (b browse) Sources() []watcher.Source { return b.sources }
+func (b browse) Next(string) time.Time     { return time.Time{} }
+func (b browse) CheckNow(string) error     { return errBrowse }
+func (b browse) Add(watcher.Source) error  { return errBrowse }
+func (b browse) Remove(string) error       { return errBrowse }
+
+var _ web.Daemon = browse{}
