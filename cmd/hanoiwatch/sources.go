@@ -50,7 +50,11 @@ func (a *app) sourcesCmd() *cobra.Command {
 					if from.IsZero() {
 						from = time.Now()
 					}
-					next = stamp(sched.Next(from))
+					n := sched.Next(from)
+					if st.RetryAt.After(n) { // a failing source waits out its backoff
+						n = st.RetryAt
+					}
+					next = stamp(n)
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, s.Origin, status, stamp(st.LastCheck),
 					stamp(st.LastChange), next, len(snaps), s.URL)
