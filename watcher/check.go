@@ -165,6 +165,12 @@ func (c *checkRun) page(p *Page) {
 		c.recovered()
 	case p.Status == http.StatusNotFound || p.Status == http.StatusGone:
 		c.gone(p.Status)
+	case blockedStatus(p.Status):
+		// Told apart from other failures so that an operator sees the site refusing the
+		// watcher (and may slow it down or ask for access), but handled as one: the page's
+		// text is not what the site sent, so it can never be a change or a disappearance.
+		c.fail(p.Status, fmt.Sprintf("blocked by the site (HTTP %d): a bot challenge or access rule", p.Status))
+		c.rec.Check.Result = ResultBlocked
 	case p.Status < 200 || p.Status > 299:
 		c.fail(p.Status, fmt.Sprintf("HTTP %d %s", p.Status, http.StatusText(p.Status)))
 	case redirectedAway(c.src.URL, p.URL):
@@ -175,6 +181,18 @@ func (c *checkRun) page(p *Page) {
 	default:
 		c.content(p)
 	}
+}
+
+// blockedStatus reports whether an HTTP status is how sites refuse a client rather than
+// fail: 401 and 403 (an access rule, Cloudflare's "Attention Required"), 429 (a rate
+// limit) and 503 (Cloudflare's "Just a moment..." challenge, also a plain outage: the two
+// are told apart only by a body the watcher does not trust).
+func blockedStatus(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true
+	}
+	return false
 }
 
 // redirectedAway reports whether a request for the article at src ended, after redirects,
@@ -428,11 +446,13 @@ func (c *checkRun) fail(status int, msg string) {
 }
 
 // event starts an event of the given type. Its id derives from the source's state before
-// this check, which a crash before the commit leaves untouched: a re-run of the same
-// check yields the same id.
+// this check, which a crash before the commit leaves untouched (a re-run of the same check
+// yields the same id), and from the new snapshot, so that the first snapshots of a source
+// in two databases get the same id only when they are the same text.
 func (c *checkRun) event(typ string) Event {
 	return Event{
-		ID:      EventID(typ, c.src.Name, c.prev.Snapshot, c.prev.LastCheck.UTC().Format(time.RFC3339Nano)),
+		ID: EventID(typ, c.src.Name, c.prev.Snapshot, c.prev.LastCheck.UTC().Format(time.RFC3339Nano),
+			c.rec.Check.Snapshot),
 		Type:    typ,
 		Time:    c.rec.Check.Time.UTC(),
 		Source:  EventSource{Name: c.src.Name, URL: c.src.URL},
