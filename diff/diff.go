@@ -98,6 +98,14 @@ func Compute(old, new string) Result {
 		to := min(end+Context+1, len(ops))
 		h := Hunk{OldStart: pos[from].i + 1, NewStart: pos[from].j + 1,
 			OldLines: pos[to].i - pos[from].i, NewLines: pos[to].j - pos[from].j}
+		// An empty range is named by the line before it, as `diff -u` and patch have it:
+		// "@@ -0,0 +1,2 @@" for a text that was empty, not "-1,0", which is after line 1.
+		if h.OldLines == 0 {
+			h.OldStart--
+		}
+		if h.NewLines == 0 {
+			h.NewStart--
+		}
 		fmt.Fprintf(&uni, "@@ -%d,%d +%d,%d @@\n", h.OldStart, h.OldLines, h.NewStart, h.NewLines)
 		var oldPart, newPart []string
 		for n := from; n < to; n++ {

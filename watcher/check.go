@@ -167,8 +167,8 @@ func (c *checkRun) page(p *Page) {
 		c.gone(p.Status)
 	case blockedStatus(p.Status):
 		// Told apart from other failures so that an operator sees the site refusing the
-		// watcher (and may slow it down or ask for access), but handled as one: the page's
-		// text is not what the site sent, so it can never be a change or a disappearance.
+		// watcher (and may slow it down or ask for access), but handled as one: the page is
+		// the site's refusal, not the article, so it can never be a change or a disappearance.
 		c.fail(p.Status, fmt.Sprintf("blocked by the site (HTTP %d): a bot challenge or access rule", p.Status))
 		c.rec.Check.Result = ResultBlocked
 	case p.Status < 200 || p.Status > 299:

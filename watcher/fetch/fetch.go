@@ -4,9 +4,11 @@
 package fetch
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -70,18 +72,19 @@ func New(opt Options) (*Fetcher, error) {
 		colly.ParseHTTPErrorResponse(),
 	)
 	c.IgnoreRobotsTxt = !opt.Robots
-	c.WithTransport(&http.Transport{
+	c.WithTransport(capped{max: opt.MaxBody + 1, rt: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
 		ResponseHeaderTimeout: opt.Timeout,
 		MaxIdleConnsPerHost:   opt.PerHost,
 		IdleConnTimeout:       90 * time.Second,
-	})
+	}})
 	c.SetRequestTimeout(opt.Timeout)
 	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
-		if len(via) >= opt.MaxRedirects {
-			return fmt.Errorf("more than %d redirects", opt.MaxRedirects)
+		// via holds the requests so far: following the n-th redirect, len(via) == n.
+		if len(via) > opt.MaxRedirects {
+			return fmt.Errorf("too many redirects (more than %d)", opt.MaxRedirects)
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 			return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
@@ -142,6 +145,75 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 	}
 	return page, nil
 }
+
+// capped is the transport under colly. It bounds every body, which colly does not:
+//
+//   - colly decompresses a body that says gzip in its Content-Encoding ("x-gzip" too) or
+//     lies at a ".xml.gz" path *behind* its size cap, which then counts compressed bytes: a
+//     hundred kilobytes of gzip can expand to gigabytes in memory. So gzip bodies are
+//     decompressed here, in front of the cap, and every response is marked Uncompressed,
+//     the one switch that keeps colly from decompressing again;
+//   - colly reads robots.txt whole, with no cap at all: an endless robots.txt filled 13 GB
+//     in a test. robots.txt gets maxRobots, what Google reads of one; other bodies max
+//     (colly's own cap, which the page's error reports, is the same).
+type capped struct {
+	rt  http.RoundTripper
+	max int64
+}
+
+// maxRobots is how much of a robots.txt is read; the rest is ignored, as Google does.
+const maxRobots = 500 << 10
+
+func (t capped) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := t.rt.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	// net/http has already decoded a plain "gzip" it asked for (Uncompressed is then set).
+	enc := strings.ToLower(strings.TrimSpace(res.Header.Get("Content-Encoding")))
+	if !res.Uncompressed && (enc == "gzip" || enc == "x-gzip") {
+		res.Body = &gzipBody{body: res.Body}
+		res.Header.Del("Content-Encoding")
+		res.Header.Del("Content-Length")
+		res.ContentLength = -1
+	}
+	res.Uncompressed = true
+	limit := t.max
+	if req.URL.Path == "/robots.txt" {
+		limit = min(limit, maxRobots)
+	}
+	res.Body = limitedBody{io.LimitReader(res.Body, limit), res.Body}
+	return res, nil
+}
+
+// limitedBody reads at most a limit of a body and closes the body itself.
+type limitedBody struct {
+	io.Reader
+	io.Closer
+}
+
+// gzipBody decompresses a body on first read, so that an empty one (a 304 labelled gzip) is
+// empty rather than a broken gzip header.
+type gzipBody struct {
+	body io.ReadCloser
+	z    *gzip.Reader
+}
+
+func (g *gzipBody) Read(p []byte) (int, error) {
+	if g.z == nil {
+		z, err := gzip.NewReader(g.body)
+		if err == io.EOF {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, fmt.Errorf("gzip body: %w", err)
+		}
+		g.z = z
+	}
+	return g.z.Read(p)
+}
+
+func (g *gzipBody) Close() error { return g.body.Close() }
 
 // limit gives the URL's host its own colly limit rule. colly applies a rule's parallelism
 // to all the hosts its pattern matches together, so a single "*" rule would be one global

@@ -25,6 +25,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -87,9 +88,14 @@ func Open(path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opt.Timeout, ReadOnly: opt.ReadOnly})
+	db, err := openBolt(path, &bbolt.Options{Timeout: opt.Timeout, ReadOnly: opt.ReadOnly})
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, fmt.Errorf("store: open %s: %w (waited %s for its lock)", path, ErrLocked, opt.Timeout)
+	}
+	if err == nil {
+		if err = checkSize(db); err != nil {
+			db.Close()
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -121,6 +127,36 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// openBolt is bbolt.Open for files that may be damaged. bbolt panics on some (a file cut
+// short fails reading its freelist, and a page beyond the end of the file is a memory fault
+// in its mmap) instead of returning an error: the operator must be told which file is
+// damaged, not shown a stack trace. After such a panic bbolt's file handle and lock are
+// not released; the process is about to report the error and exit.
+func openBolt(path string, o *bbolt.Options) (db *bbolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, fmt.Errorf("damaged database file: %v", p)
+		}
+	}()
+	return bbolt.Open(path, 0o600, o)
+}
+
+// checkSize refuses a file shorter than its pages: a truncated file opens when its meta
+// pages survive, and reading a page past the end would then be a fault, not an error.
+func checkSize(db *bbolt.DB) error {
+	fi, err := os.Stat(db.Path())
+	if err != nil {
+		return err
+	}
+	return db.View(func(tx *bbolt.Tx) error {
+		if need := tx.Size(); fi.Size() < need {
+			return fmt.Errorf("damaged database file: truncated to %d bytes, its pages take %d", fi.Size(), need)
+		}
+		return nil
+	})
 }
 
 func (s *Store) checkSchema() error {
