@@ -54,7 +54,7 @@ func (m *Metrics) Observe(src watcher.Source, rec watcher.Record, lag time.Durat
 	for _, e := range rec.Events {
 		m.events.WithLabelValues(e.Type).Inc()
 	}
-	if rec.Check.Result != watcher.ResultFailed {
+	if rec.Check.Result != watcher.ResultFailed && rec.Check.Result != watcher.ResultBlocked {
 		m.lastSuccess.WithLabelValues(src.Name).Set(float64(rec.Check.Time.Unix()))
 	}
 	m.lag.Observe(lag.Seconds())
