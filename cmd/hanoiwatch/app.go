@@ -82,13 +82,14 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 	return root
 }
 
-// load reads the configuration (or the defaults) and opens the store.
-func (a *app) load() error {
+// configure reads the configuration (or the defaults), sets up the log and returns the
+// database path: --db, else $HANOIWATCH_DB, else storage.path.
+func (a *app) configure() (string, error) {
 	a.cfg = config.Default()
 	if a.cfgPath != "" {
 		c, err := config.Load(a.cfgPath)
 		if err != nil {
-			return err
+			return "", err
 		}
 		a.cfg = c
 	}
@@ -99,6 +100,15 @@ func (a *app) load() error {
 	}
 	if path == "" {
 		path = a.cfg.Storage.Path
+	}
+	return path, nil
+}
+
+// load reads the configuration (or the defaults) and opens the store.
+func (a *app) load() error {
+	path, err := a.configure()
+	if err != nil {
+		return err
 	}
 	s, err := store.Open(path, store.Options{Retention: store.Retention{
 		MaxSnapshots: a.cfg.Storage.Retention.MaxSnapshots, MaxAge: a.cfg.Storage.Retention.MaxAge}})

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"hanoiwatch/config"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/store"
 	"hanoiwatch/watcher/web"
@@ -59,21 +58,9 @@ config (default 127.0.0.1:8787). Stops on SIGINT or SIGTERM.`,
 // loadReadOnly is load for serve: the same config and database path, but the file is
 // opened read-only, so that browsing can never change it, and must exist already.
 func (a *app) loadReadOnly() error {
-	a.cfg = config.Default()
-	if a.cfgPath != "" {
-		c, err := config.Load(a.cfgPath)
-		if err != nil {
-			return err
-		}
-		a.cfg = c
-	}
-	a.log = a.logger(a.cfg.Log)
-	path := a.dbPath
-	if path == "" {
-		path = os.Getenv("HANOIWATCH_DB")
-	}
-	if path == "" {
-		path = a.cfg.Storage.Path
+	path, err := a.configure()
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("serve: no database at %s (run `hanoiwatch check`, or `hanoiwatch demo --db %s`, first)", path, path)

@@ -19,7 +19,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +27,8 @@ import (
 
 	"github.com/gocolly/colly/v2"
 	"golang.org/x/net/html/charset"
+
+	"hanoiwatch/watcher/fetch"
 )
 
 // Kinds of job.
@@ -86,10 +87,6 @@ type Options struct {
 	Now          func() time.Time
 }
 
-// LoopbackParallelism is the number of parallel requests to a loopback host, as for the
-// fetcher: politeness is owed to other people's servers, not to a local mirror or test.
-const LoopbackParallelism = 8
-
 // seenTTL is how long what an article page said is remembered between runs: feeds repeat
 // their items for days, and a page checked this morning need not be fetched again every
 // hour. A page edited to mention the topic is noticed within a day.
@@ -111,8 +108,8 @@ type Discoverer struct {
 	log   *slog.Logger
 	now   func() time.Time
 
+	limit  *fetch.Limiter // per-host politeness, as for the fetcher
 	mu     sync.Mutex
-	hosts  map[string]bool        // hosts that have their limit rule
 	robots map[string]robotsEntry // by scheme://host
 	seen   map[string]seenPage    // by canonical link
 }
@@ -144,7 +141,7 @@ func New(opt Options, topic *Topic) (*Discoverer, error) {
 		opt.UserAgent = "hanoiwatch"
 	}
 	d := &Discoverer{opt: opt, topic: topic, log: opt.Logger, now: opt.Now,
-		hosts: map[string]bool{}, robots: map[string]robotsEntry{}, seen: map[string]seenPage{}}
+		robots: map[string]robotsEntry{}, seen: map[string]seenPage{}}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -185,6 +182,7 @@ func New(opt Options, topic *Topic) (*Discoverer, error) {
 		return nil
 	})
 	d.c = c
+	d.limit = fetch.NewLimiter(c, opt.PerHost, opt.Delay)
 	return d, nil
 }
 
@@ -332,7 +330,7 @@ type response struct {
 // get makes one request through the shared collector: its clone carries this request's
 // context and callbacks, and shares the backend, so the per-host limits hold across jobs.
 func (d *Discoverer) get(ctx context.Context, link, accept string) (*response, error) {
-	if err := d.limit(link); err != nil {
+	if err := d.limit.Limit(link); err != nil {
 		return nil, err
 	}
 	c := d.c.Clone()
@@ -363,29 +361,6 @@ func (d *Discoverer) get(ctx context.Context, link, accept string) (*response, e
 	}
 	resp.ctype = ctype
 	return resp, nil
-}
-
-// limit gives the URL's host its own colly limit rule: colly applies a rule's parallelism
-// to all the hosts its pattern matches together, so one "*" rule would be a global limit.
-func (d *Discoverer) limit(link string) error {
-	u, err := url.Parse(link)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("bad URL %q", link)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.hosts[u.Host] {
-		return nil
-	}
-	rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(u.Host) + "$", Parallelism: d.opt.PerHost, Delay: d.opt.Delay}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
-		rule.Parallelism, rule.Delay = LoopbackParallelism, 0
-	}
-	if err := d.c.Limit(rule); err != nil {
-		return fmt.Errorf("discover: limit %s: %w", u.Host, err)
-	}
-	d.hosts[u.Host] = true
-	return nil
 }
 
 // describe turns transport errors into messages that say what happened to whom.

@@ -37,11 +37,9 @@ type Options struct {
 // Fetcher is a colly collector shared by all fetches, so that its per-host limits hold
 // across sources.
 type Fetcher struct {
-	c   *colly.Collector
-	opt Options
-
-	mu    sync.Mutex
-	hosts map[string]bool // hosts that have their limit rule
+	c     *colly.Collector
+	opt   Options
+	limit *Limiter
 }
 
 // LoopbackParallelism is the number of parallel requests to a loopback host.
@@ -91,7 +89,7 @@ func New(opt Options) (*Fetcher, error) {
 		}
 		return nil
 	})
-	return &Fetcher{c: c, opt: opt, hosts: map[string]bool{}}, nil
+	return &Fetcher{c: c, opt: opt, limit: NewLimiter(c, opt.PerHost, opt.Delay)}, nil
 }
 
 // Fetch gets the source's page, sending the validators of the last answer so that an
@@ -128,7 +126,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 	if v.LastModified != "" {
 		hdr.Set("If-Modified-Since", v.LastModified)
 	}
-	if err := f.limit(src.URL); err != nil {
+	if err := f.limit.Limit(src.URL); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -215,30 +213,45 @@ func (g *gzipBody) Read(p []byte) (int, error) {
 
 func (g *gzipBody) Close() error { return g.body.Close() }
 
-// limit gives the URL's host its own colly limit rule. colly applies a rule's parallelism
-// to all the hosts its pattern matches together, so a single "*" rule would be one global
+// Limiter gives each host its own colly limit rule. colly applies a rule's parallelism to
+// all the hosts its pattern matches together, so a single "*" rule would be one global
 // limit; a rule per host is a per-host limit.
 //
 // Politeness is owed to other people's servers. A loopback host is the operator's own (a
 // mirror, a test or benchmark server): it gets LoopbackParallelism and no delay.
-func (f *Fetcher) limit(rawURL string) error {
+type Limiter struct {
+	c       *colly.Collector
+	perHost int
+	delay   time.Duration
+
+	mu    sync.Mutex
+	hosts map[string]bool // hosts that have their rule
+}
+
+// NewLimiter returns a Limiter adding rules to c.
+func NewLimiter(c *colly.Collector, perHost int, delay time.Duration) *Limiter {
+	return &Limiter{c: c, perHost: perHost, delay: delay, hosts: map[string]bool{}}
+}
+
+// Limit makes sure the URL's host has its rule.
+func (l *Limiter) Limit(rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("bad URL %q", rawURL)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.hosts[u.Host] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.hosts[u.Host] {
 		return nil
 	}
-	rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(u.Host) + "$", Parallelism: f.opt.PerHost, Delay: f.opt.Delay}
+	rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(u.Host) + "$", Parallelism: l.perHost, Delay: l.delay}
 	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
 		rule.Parallelism, rule.Delay = LoopbackParallelism, 0
 	}
-	if err := f.c.Limit(rule); err != nil {
-		return fmt.Errorf("fetch: limit %s: %w", u.Host, err)
+	if err := l.c.Limit(rule); err != nil {
+		return fmt.Errorf("limit %s: %w", u.Host, err)
 	}
-	f.hosts[u.Host] = true
+	l.hosts[u.Host] = true
 	return nil
 }
 
