@@ -24,7 +24,7 @@ listen="127.0.0.1:$((20000 + RANDOM % 20000))"
   printf 'defaults:\n  schedule: "%s"\nhttp:\n  listen: "%s"\nsources:\n' "$SCHED" "$listen"
   for i in $(seq 1 "$N"); do printf '  - name: a%05d\n    url: %s/article/%d.html\n' "$i" "$base" "$i"; done
 } >"$work/cfg.yaml"
-"$work/hanoiwatch" run --config "$work/cfg.yaml" --db "$work/hw.db" 2>"$work/daemon.log" &
+"$work/hanoiwatch" run --config "$work/cfg.yaml" --db "$work/hw.db" ${PROFILE:+--cpuprofile "$PROFILE"} 2>"$work/daemon.log" &
 hw=$!
 metric() { curl -sf "http://$listen/metrics" | awk -v m="$1" '$1 ~ "^"m {s += $2} END {print s+0}'; }
 for _ in $(seq 100); do curl -sf "http://$listen/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
