@@ -55,7 +55,9 @@ type entry struct {
 	src     watcher.Source
 	spec    string
 	id      cron.EntryID
+	sched   *tracked
 	startup cron.EntryID // the one-off turn of an overdue source, 0 when none
+	once    *tracked
 	running sync.Mutex
 }
 
@@ -104,14 +106,15 @@ func (s *Scheduler) Update(checker Checker, sources []watcher.Source) error {
 		if e != nil {
 			s.cron.Remove(e.id)
 			s.cron.Remove(e.startup)
-			e.startup = 0
+			e.startup, e.once = 0, nil
 		} else {
 			e = &entry{}
 			s.entries[src.Name] = e
 		}
 		e.src, e.spec = src, s.spec(src)
 		sched := jittered{scheds[src.Name], offset(src.Name, scheds[src.Name])}
-		e.id = s.cron.Schedule(sched, s.job(e))
+		e.sched = &tracked{Schedule: sched}
+		e.id = s.cron.Schedule(e.sched, s.job(e, e.sched))
 		st, err := s.States.State(src.Name)
 		if err != nil {
 			return err
@@ -135,7 +138,8 @@ func (s *Scheduler) Update(checker Checker, sources []watcher.Source) error {
 	step := min(time.Minute/time.Duration(max(len(overdue), 1)), time.Second)
 	first := time.Now().Add(time.Second)
 	for i, e := range overdue {
-		e.startup = s.cron.Schedule(once(first.Add(time.Duration(i)*step)), s.job(e))
+		e.once = &tracked{Schedule: once(first.Add(time.Duration(i) * step))}
+		e.startup = s.cron.Schedule(e.once, s.job(e, e.once))
 	}
 	return nil
 }
@@ -148,10 +152,11 @@ func (s *Scheduler) spec(src watcher.Source) string {
 }
 
 // job is one source's turn.
-func (s *Scheduler) job(e *entry) cron.Job {
+func (s *Scheduler) job(e *entry, t *tracked) cron.Job {
 	return cron.FuncJob(func() {
 		s.mu.Lock()
-		checker, src, ctx, planned := s.checker, e.src, s.ctx, s.cron.Entry(e.id).Prev
+		planned, _ := t.times()
+		checker, src, ctx := s.checker, e.src, s.ctx
 		s.mu.Unlock()
 		s.run(ctx, checker, e, src, planned)
 	})
@@ -226,9 +231,12 @@ func (s *Scheduler) Next(name string) time.Time {
 	if !ok || !s.started {
 		return time.Time{}
 	}
-	next := s.cron.Entry(e.id).Next
-	if e.startup != 0 {
-		if su := s.cron.Entry(e.startup).Next; !su.IsZero() && su.Before(next) {
+	_, next := e.sched.times()
+	if next.IsZero() { // cron has not asked yet: it starts in the background
+		next = e.sched.Schedule.Next(time.Now())
+	}
+	if e.once != nil {
+		if _, su := e.once.times(); !su.IsZero() && su.Before(next) {
 			next = su
 		}
 	}
@@ -275,6 +283,30 @@ func offset(name string, sched cron.Schedule) time.Duration {
 	h := fnv.New64a()
 	h.Write([]byte(name))
 	return time.Duration(h.Sum64() % uint64(span))
+}
+
+// tracked records the times a schedule gave cron: the one now due (planned) and the one
+// after. Asking cron itself (Cron.Entry) copies every entry, which with thousands of
+// sources costs more than the checks.
+type tracked struct {
+	cron.Schedule
+	mu            sync.Mutex
+	planned, next time.Time
+}
+
+// Next asks the schedule and remembers the answer.
+func (t *tracked) Next(now time.Time) time.Time {
+	n := t.Schedule.Next(now)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.planned, t.next = t.next, n
+	return n
+}
+
+func (t *tracked) times() (planned, next time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.planned, t.next
 }
 
 // jittered shifts a schedule by a fixed offset.
