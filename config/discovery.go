@@ -153,13 +153,13 @@ func (v *checker) discovery(c Config) {
 			top(key, "%s has no letter or digit: it would match every article", p.show(key, strconv.Quote(k)))
 		}
 	}
-	seen := map[string]int{}
+	seen := map[string][2]int{}
 	for i, j := range dc.Jobs {
-		v.job(i, j, seen, dc.Jobs)
+		v.job(i, j, seen)
 	}
 }
 
-func (v *checker) job(i int, j Job, seen map[string]int, all []Job) {
+func (v *checker) job(i int, j Job, seen map[string][2]int) {
 	p := j.pos
 	if p.isFailed("") { // not even a mapping; already reported by Parse
 		return
@@ -170,25 +170,7 @@ func (v *checker) job(i int, j Job, seen map[string]int, all []Job) {
 	}
 	quote := func(key, val string) string { return p.show(key, strconv.Quote(val)) }
 
-	switch {
-	case j.Name == "":
-		if !p.isFailed("name") {
-			add("name", "required")
-		}
-	case len(j.Name) > maxNameLen || !nameRE.MatchString(j.Name):
-		add("name", "%s is not a valid name: use 1 to %d characters among a-z, 0-9, '.', '_' and '-', starting with a letter or digit", quote("name", j.Name), maxNameLen)
-	}
-	if j.Name != "" {
-		if k, dup := seen[j.Name]; dup {
-			where := ""
-			if l := all[k].pos.line("name"); l > 0 {
-				where = fmt.Sprintf(" (line %d)", l)
-			}
-			add("name", "%s is already used by discovery.jobs[%d]%s; names must be unique", quote("name", j.Name), k, where)
-		} else {
-			seen[j.Name] = i
-		}
-	}
+	uniqueName(p, j.Name, i, "discovery.jobs", 0, seen, add)
 	if j.URL == "" {
 		if !p.isFailed("url") {
 			add("url", "required")

@@ -128,9 +128,9 @@ func (c Config) validate() []error {
 		top("defaults.fail_after", "%s must be at least 1", num("defaults.fail_after", int64(df.FailAfter)))
 	}
 
-	seen := map[string]int{} // name → index of the first source using it
+	seen := map[string][2]int{} // name → index and line of the first source using it
 	for i, s := range c.Sources {
-		v.source(i, s, seen, c.Sources)
+		v.source(i, s, seen)
 	}
 
 	n := c.Notify
@@ -145,9 +145,9 @@ func (c Config) validate() []error {
 	if n.Retry.MaxAttempts < 1 {
 		top("notify.retry.max_attempts", "%s must be at least 1", num("notify.retry.max_attempts", int64(n.Retry.MaxAttempts)))
 	}
-	seenEndpoint := map[string]int{}
+	seenEndpoint := map[string][2]int{}
 	for i, e := range n.Endpoints {
-		v.endpoint(i, e, seenEndpoint, n.Endpoints)
+		v.endpoint(i, e, seenEndpoint)
 	}
 	v.discovery(c)
 	return v.errs
@@ -174,7 +174,7 @@ var reservedHeaders = []string{"webhook-id", "webhook-timestamp", "webhook-signa
 // keys can be guessed from signed requests.
 const minSecret = 16
 
-func (v *checker) endpoint(i int, e Endpoint, seen map[string]int, all []Endpoint) {
+func (v *checker) endpoint(i int, e Endpoint, seen map[string][2]int) {
 	p := e.pos
 	if p.isFailed("") { // not even a mapping; already reported by Parse
 		return
@@ -185,25 +185,7 @@ func (v *checker) endpoint(i int, e Endpoint, seen map[string]int, all []Endpoin
 	}
 	quote := func(key, val string) string { return p.show(key, strconv.Quote(val)) }
 
-	switch {
-	case e.Name == "":
-		if !p.isFailed("name") {
-			add("name", "required")
-		}
-	case len(e.Name) > maxNameLen || !nameRE.MatchString(e.Name):
-		add("name", "%s is not a valid name: use 1 to %d characters among a-z, 0-9, '.', '_' and '-', starting with a letter or digit", quote("name", e.Name), maxNameLen)
-	}
-	if e.Name != "" {
-		if j, dup := seen[e.Name]; dup {
-			where := ""
-			if l := all[j].pos.line("name"); l > 0 {
-				where = fmt.Sprintf(" (line %d)", l)
-			}
-			add("name", "%s is already used by notify.endpoints[%d]%s; names must be unique", quote("name", e.Name), j, where)
-		} else {
-			seen[e.Name] = i
-		}
-	}
+	uniqueName(p, e.Name, i, "notify.endpoints", 0, seen, add)
 
 	// The URL is never printed: webhook and chat URLs carry tokens.
 	webhook, channel := false, false
@@ -323,7 +305,7 @@ func decodeSecret(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(s)
 }
 
-func (v *checker) source(i int, s Source, seen map[string]int, all []Source) {
+func (v *checker) source(i int, s Source, seen map[string][2]int) {
 	p := s.pos
 	if p.isFailed("") { // not even a mapping; already reported by Parse
 		return
@@ -334,27 +316,7 @@ func (v *checker) source(i int, s Source, seen map[string]int, all []Source) {
 	}
 	quote := func(key, val string) string { return p.show(key, strconv.Quote(val)) }
 
-	switch {
-	case s.Name == "":
-		if !p.isFailed("name") {
-			add("name", "required")
-		}
-	case len(s.Name) > maxNameLen || !nameRE.MatchString(s.Name):
-		add("name", "%s is not a valid name: use 1 to %d characters among a-z, 0-9, '.', '_' and '-', starting with a letter or digit", quote("name", s.Name), maxNameLen)
-	}
-	if s.Name != "" {
-		if j, dup := seen[s.Name]; dup {
-			where := ""
-			if l := all[j].pos.line("name"); l > 0 {
-				where = fmt.Sprintf(" (line %d)", l)
-			} else if all[j].Line > 0 {
-				where = fmt.Sprintf(" (line %d)", all[j].Line)
-			}
-			add("name", "%s is already used by sources[%d]%s; names must be unique", quote("name", s.Name), j, where)
-		} else {
-			seen[s.Name] = i
-		}
-	}
+	uniqueName(p, s.Name, i, "sources", s.Line, seen, add)
 
 	if s.URL == "" {
 		if !p.isFailed("url") {
@@ -430,4 +392,34 @@ func reportsDate(s string) bool {
 	}
 	_, err := time.Parse(layout, s)
 	return err == nil
+}
+
+// uniqueName checks the name of the i-th entry of a list (sources, endpoints, jobs):
+// present, well formed, and not used by an earlier entry. seen[name] holds the index and
+// line of the first entry with that name; line is the entry's own line, used when its
+// name has none.
+func uniqueName(p *positions, name string, i int, list string, line int, seen map[string][2]int,
+	add func(key, format string, args ...any)) {
+	quote := p.show("name", strconv.Quote(name))
+	switch {
+	case name == "":
+		if !p.isFailed("name") {
+			add("name", "required")
+		}
+		return
+	case len(name) > maxNameLen || !nameRE.MatchString(name):
+		add("name", "%s is not a valid name: use 1 to %d characters among a-z, 0-9, '.', '_' and '-', starting with a letter or digit", quote, maxNameLen)
+	}
+	if first, dup := seen[name]; dup {
+		where := ""
+		if first[1] > 0 {
+			where = fmt.Sprintf(" (line %d)", first[1])
+		}
+		add("name", "%s is already used by %s[%d]%s; names must be unique", quote, list, first[0], where)
+		return
+	}
+	if l := p.line("name"); l > 0 {
+		line = l
+	}
+	seen[name] = [2]int{i, line}
 }
