@@ -271,6 +271,14 @@ func (c *checkRun) content(p *Page) {
 			c.fail(p.Status, "no article text found in the page")
 			return
 		}
+		// A short page in a challenge's words is not taken as the article, unless it stays
+		// so for suspect_after checks: a brief that happens to say "captcha" is still news.
+		if challenge(text) && c.prev.Suspects+1 < c.suspectAfter() {
+			c.fail(p.Status, "blocked by the site: the page is a bot challenge, not the article")
+			c.rec.Check.Result = ResultBlocked
+			c.rec.State.Suspects = c.prev.Suspects + 1
+			return
+		}
 		c.snapshot(p, bodyHash, art, text, lang, ArticleNew, nil)
 		return
 	}
@@ -287,7 +295,7 @@ func (c *checkRun) content(p *Page) {
 		c.fail(p.Status, fmt.Sprintf("read previous snapshot %s: %v", c.prev.Snapshot, err))
 		return
 	}
-	if collapsed(old, text) && c.prev.Suspects+1 < c.suspectAfter() {
+	if (collapsed(old, text) || challenge(text)) && c.prev.Suspects+1 < c.suspectAfter() {
 		// Validators and body hash are left as they were, so that the next check fetches
 		// and extracts again instead of being told "not modified".
 		c.rec.Check.Result = ResultSuspect
@@ -331,6 +339,18 @@ func (c *checkRun) suspectAfter() int {
 		return c.w.SuspectAfter
 	}
 	return 3
+}
+
+// challengeRE matches what the bot-challenge and access-denied pages of CDNs and firewalls
+// say instead of the article.
+var challengeRE = regexp.MustCompile(`(?i)just a moment|attention required|checking (if the site connection is secure|your browser)|` +
+	`verify (that )?you are (a )?human|enable (javascript and )?cookies to continue|captcha|access denied|` +
+	`request (was )?blocked|you have been blocked|ddos protection|are you a robot`)
+
+// challenge reports whether a short text is such a page. An article that merely mentions
+// a captcha is longer than the pages that consist of one.
+func challenge(text string) bool {
+	return len(text) < 1500 && challengeRE.MatchString(text)
 }
 
 // collapsed reports whether new is empty or below a fifth of old: the signature of an

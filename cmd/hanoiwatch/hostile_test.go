@@ -669,3 +669,39 @@ func TestHostileChallengeWith200(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileChallengeShortArticle: behind a short article, whose text a block page does not
+// shrink below a fifth, the block page's own words (a challenge, a captcha, access denied)
+// make the check suspect; met first, before any snapshot, they make it blocked.
+func TestHostileChallengeShortArticle(t *testing.T) {
+	good := answer{header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: []byte(page("fr", "utf-8", frTitle, frParas[:2]))}
+	for _, body := range []string{justAMoment, attentionRequired, captcha} {
+		title := body[strings.Index(body, "<title>")+7 : strings.Index(body, "</title>")]
+		t.Run(title, func(t *testing.T) {
+			e := newHostile(t, "", good)
+			e.run(true)
+			_, before, _ := e.last()
+			e.h.set(answer{header: map[string]string{"Content-Type": "text/html; charset=UTF-8"}, body: []byte(body)})
+			evs, summary := e.run(false)
+			c, st, _ := e.last()
+			if len(evs) != 0 || st.Snapshot != before.Snapshot || c.Result != watcher.ResultSuspect {
+				t.Fatalf("events %v, check %+v\n%s", byType(evs), c, summary)
+			}
+		})
+		t.Run(title+" first", func(t *testing.T) {
+			e := newHostile(t, "", answer{header: map[string]string{"Content-Type": "text/html; charset=UTF-8"}, body: []byte(body)})
+			evs, summary := e.run(true) // first run: the good source is new
+			c, st, _ := e.last()
+			for _, ev := range evs {
+				if ev.Source.Name != "vtv" && ev.Type == watcher.ArticleNew {
+					t.Fatalf("a challenge page became an article: %v\n%s", byType(evs), summary)
+				}
+			}
+			// Blocked when the page's words give it away; failed when it has no text at all.
+			if (c.Result != watcher.ResultBlocked && c.Result != watcher.ResultFailed) || st.Snapshot != "" {
+				t.Fatalf("check %+v\n%s", c, summary)
+			}
+			t.Logf("%s: %s", c.Result, c.Error)
+		})
+	}
+}
