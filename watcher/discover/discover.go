@@ -169,7 +169,7 @@ func New(opt Options, topic *Topic) (*Discoverer, error) {
 	})
 	c.SetRequestTimeout(opt.Timeout)
 	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
-		if len(via) >= opt.MaxRedirects {
+		if len(via) > opt.MaxRedirects {
 			return fmt.Errorf("more than %d redirects", opt.MaxRedirects)
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
