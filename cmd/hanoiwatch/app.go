@@ -263,7 +263,7 @@ func pick(all []watcher.Source, names []string) ([]watcher.Source, error) {
 func (a *app) newWatcher() (*watcher.Watcher, error) {
 	d := a.cfg.Defaults
 	f, err := fetch.New(fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
-		PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: d.MaxRedirects, Robots: d.Robots})
+		PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: redirects(d.MaxRedirects), Robots: d.Robots})
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +284,15 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		Log:          a.log,
 		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
 	}, nil
+}
+
+// redirects maps the config's max_redirects, where 0 follows none, to fetch's, where 0 is
+// the default.
+func redirects(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func figureExtractor() *figures.Extractor {

@@ -30,8 +30,8 @@ type Options struct {
 	MaxBody      int64         // bytes; a larger body is an error, never read whole
 	PerHost      int           // parallel requests per host
 	Delay        time.Duration // pause after each request to a host
-	MaxRedirects int
-	Robots       bool // honour robots.txt
+	MaxRedirects int           // redirects followed; 0 for the default (5), negative for none
+	Robots       bool          // honour robots.txt
 }
 
 // Fetcher is a colly collector shared by all fetches, so that its per-host limits hold
@@ -59,7 +59,7 @@ func New(opt Options) (*Fetcher, error) {
 	if opt.PerHost <= 0 {
 		opt.PerHost = 2
 	}
-	if opt.MaxRedirects <= 0 {
+	if opt.MaxRedirects == 0 {
 		opt.MaxRedirects = 5
 	}
 	c := colly.NewCollector(
@@ -81,6 +81,9 @@ func New(opt Options) (*Fetcher, error) {
 	c.SetRequestTimeout(opt.Timeout)
 	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
 		// via holds the requests so far: following the n-th redirect, len(via) == n.
+		if opt.MaxRedirects < 0 {
+			return errors.New("redirected, and redirects are not followed (max_redirects: 0)")
+		}
 		if len(via) > opt.MaxRedirects {
 			return fmt.Errorf("too many redirects (more than %d)", opt.MaxRedirects)
 		}

@@ -399,6 +399,12 @@ func TestRedirects(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a negative limit follows none", func(t *testing.T) {
+		none := newFetcher(t, fetch.Options{MaxRedirects: -1})
+		if _, err := get(none, srv.URL+"/hop/1", watcher.Validators{}); err == nil || !strings.Contains(err.Error(), "not followed") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("five hops are fine, and the page says where it ended", func(t *testing.T) {
 		p, err := get(f, srv.URL+"/hop/5", watcher.Validators{})
 		if err != nil || p.Status != http.StatusOK || p.URL != srv.URL+"/hop/0" || hits.Load() != 1 {
