@@ -151,38 +151,40 @@ func New(opt Options, topic *Topic) (*Discoverer, error) {
 	if len(topic.forms) == 0 {
 		d.topic = NewTopic(topic.Keywords)
 	}
-	c := colly.NewCollector(
-		colly.UserAgent(opt.UserAgent),
-		colly.AllowURLRevisit(), // runs repeat; Run keeps its own record of what it fetched
-		colly.IgnoreRobotsTxt(), // see allowed
-		// One byte over the cap tells a body at the cap from one beyond it.
-		colly.MaxBodySize(int(opt.MaxBody)+1),
-		colly.ParseHTTPErrorResponse(),
-	)
-	c.WithTransport(&http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
-		ResponseHeaderTimeout: opt.Timeout,
-		MaxIdleConnsPerHost:   opt.PerHost,
-		IdleConnTimeout:       90 * time.Second,
-	})
-	c.SetRequestTimeout(opt.Timeout)
-	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
-		if len(via) > opt.MaxRedirects {
-			return fmt.Errorf("more than %d redirects", opt.MaxRedirects)
-		}
-		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-			return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
-		}
-		// Every request is for the job's site: a redirect may not take it elsewhere.
-		if site(Canonical(req.URL.String())) != site(Canonical(via[0].URL.String())) {
-			return fmt.Errorf("redirect to %s: %w", req.URL.Host, ErrOffSite)
-		}
-		return nil
-	})
-	d.c = c
-	d.limit = fetch.NewLimiter(c, opt.PerHost, opt.Delay)
+	build := func() *colly.Collector {
+		c := colly.NewCollector(
+			colly.UserAgent(opt.UserAgent),
+			colly.AllowURLRevisit(), // runs repeat; Run keeps its own record of what it fetched
+			colly.IgnoreRobotsTxt(), // see allowed
+			// One byte over the cap tells a body at the cap from one beyond it.
+			colly.MaxBodySize(int(opt.MaxBody)+1),
+			colly.ParseHTTPErrorResponse(),
+		)
+		c.WithTransport(&http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
+			ResponseHeaderTimeout: opt.Timeout,
+			MaxIdleConnsPerHost:   opt.PerHost,
+			IdleConnTimeout:       90 * time.Second,
+		})
+		c.SetRequestTimeout(opt.Timeout)
+		c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
+			if len(via) > opt.MaxRedirects {
+				return fmt.Errorf("more than %d redirects", opt.MaxRedirects)
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
+			}
+			// Every request is for the job's site: a redirect may not take it elsewhere.
+			if site(Canonical(req.URL.String())) != site(Canonical(via[0].URL.String())) {
+				return fmt.Errorf("redirect to %s: %w", req.URL.Host, ErrOffSite)
+			}
+			return nil
+		})
+		return c
+	}
+	d.limit = fetch.NewLimiter(build, opt.PerHost, opt.Delay)
 	return d, nil
 }
 
@@ -330,10 +332,11 @@ type response struct {
 // get makes one request through the shared collector: its clone carries this request's
 // context and callbacks, and shares the backend, so the per-host limits hold across jobs.
 func (d *Discoverer) get(ctx context.Context, link, accept string) (*response, error) {
-	if err := d.limit.Limit(link); err != nil {
+	base, err := d.limit.Collector(link)
+	if err != nil {
 		return nil, err
 	}
-	c := d.c.Clone()
+	c := base.Clone()
 	c.Context = ctx
 	var (
 		resp  *response

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +36,6 @@ type Options struct {
 // Fetcher is a colly collector shared by all fetches, so that its per-host limits hold
 // across sources.
 type Fetcher struct {
-	c     *colly.Collector
 	opt   Options
 	limit *Limiter
 }
@@ -62,43 +60,50 @@ func New(opt Options) (*Fetcher, error) {
 	if opt.MaxRedirects == 0 {
 		opt.MaxRedirects = 5
 	}
-	c := colly.NewCollector(
-		colly.UserAgent(opt.UserAgent),
-		colly.AllowURLRevisit(),
-		// One byte over the cap tells a body at the cap from one beyond it.
-		colly.MaxBodySize(int(opt.MaxBody)+1),
-		colly.ParseHTTPErrorResponse(),
-	)
-	c.IgnoreRobotsTxt = !opt.Robots
-	c.WithTransport(capped{max: opt.MaxBody + 1, rt: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
-		ResponseHeaderTimeout: opt.Timeout,
-		MaxIdleConnsPerHost:   opt.PerHost,
-		IdleConnTimeout:       90 * time.Second,
-	}})
-	c.SetRequestTimeout(opt.Timeout)
-	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
-		// via holds the requests so far: following the n-th redirect, len(via) == n.
-		if opt.MaxRedirects < 0 {
-			return errors.New("redirected, and redirects are not followed (max_redirects: 0)")
-		}
-		if len(via) > opt.MaxRedirects {
-			return fmt.Errorf("too many redirects (more than %d)", opt.MaxRedirects)
-		}
-		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-			return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
-		}
-		return nil
-	})
-	return &Fetcher{c: c, opt: opt, limit: NewLimiter(c, opt.PerHost, opt.Delay)}, nil
+	build := func() *colly.Collector {
+		c := colly.NewCollector(
+			colly.UserAgent(opt.UserAgent),
+			colly.AllowURLRevisit(),
+			// One byte over the cap tells a body at the cap from one beyond it.
+			colly.MaxBodySize(int(opt.MaxBody)+1),
+			colly.ParseHTTPErrorResponse(),
+		)
+		c.IgnoreRobotsTxt = !opt.Robots
+		c.WithTransport(capped{max: opt.MaxBody + 1, rt: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
+			ResponseHeaderTimeout: opt.Timeout,
+			MaxIdleConnsPerHost:   opt.PerHost,
+			IdleConnTimeout:       90 * time.Second,
+		}})
+		c.SetRequestTimeout(opt.Timeout)
+		c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
+			// via holds the requests so far: following the n-th redirect, len(via) == n.
+			if opt.MaxRedirects < 0 {
+				return errors.New("redirected, and redirects are not followed (max_redirects: 0)")
+			}
+			if len(via) > opt.MaxRedirects {
+				return fmt.Errorf("too many redirects (more than %d)", opt.MaxRedirects)
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
+			}
+			return nil
+		})
+		return c
+	}
+	return &Fetcher{opt: opt, limit: NewLimiter(build, opt.PerHost, opt.Delay)}, nil
 }
 
 // Fetch gets the source's page, sending the validators of the last answer so that an
 // unchanged page costs a 304 and no download.
 func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Validators) (*watcher.Page, error) {
-	c := f.c.Clone() // shares the backend and its limits; carries this fetch's context and callbacks
+	base, err := f.limit.Collector(src.URL)
+	if err != nil {
+		return nil, err
+	}
+	c := base.Clone() // shares the host's backend and its limit; carries this fetch's context and callbacks
 	c.Context = ctx
 	var (
 		page *watcher.Page
@@ -129,11 +134,8 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 	if v.LastModified != "" {
 		hdr.Set("If-Modified-Since", v.LastModified)
 	}
-	if err := f.limit.Limit(src.URL); err != nil {
-		return nil, err
-	}
 	start := time.Now()
-	err := c.Request(http.MethodGet, src.URL, nil, nil, hdr)
+	err = c.Request(http.MethodGet, src.URL, nil, nil, hdr)
 	if err != nil {
 		return nil, describe(src.URL, err, f.opt)
 	}
@@ -216,46 +218,49 @@ func (g *gzipBody) Read(p []byte) (int, error) {
 
 func (g *gzipBody) Close() error { return g.body.Close() }
 
-// Limiter gives each host its own colly limit rule. colly applies a rule's parallelism to
-// all the hosts its pattern matches together, so a single "*" rule would be one global
-// limit; a rule per host is a per-host limit.
+// Limiter gives each host its own colly collector, limited by one rule. A colly rule's
+// parallelism holds for all the hosts its pattern matches together, so a single "*" rule
+// would be one global limit; and adding a rule to a collector while it fetches is a data
+// race in colly. A collector per host, its rule set before its first request, is a
+// per-host limit without either problem.
 //
 // Politeness is owed to other people's servers. A loopback host is the operator's own (a
 // mirror, a test or benchmark server): it gets LoopbackParallelism and no delay.
 type Limiter struct {
-	c       *colly.Collector
+	build   func() *colly.Collector
 	perHost int
 	delay   time.Duration
 
 	mu    sync.Mutex
-	hosts map[string]bool // hosts that have their rule
+	hosts map[string]*colly.Collector
 }
 
-// NewLimiter returns a Limiter adding rules to c.
-func NewLimiter(c *colly.Collector, perHost int, delay time.Duration) *Limiter {
-	return &Limiter{c: c, perHost: perHost, delay: delay, hosts: map[string]bool{}}
+// NewLimiter returns a Limiter whose collectors come from build.
+func NewLimiter(build func() *colly.Collector, perHost int, delay time.Duration) *Limiter {
+	return &Limiter{build: build, perHost: perHost, delay: delay, hosts: map[string]*colly.Collector{}}
 }
 
-// Limit makes sure the URL's host has its rule.
-func (l *Limiter) Limit(rawURL string) error {
+// Collector returns the URL's host's collector, made with its rule on first use.
+func (l *Limiter) Collector(rawURL string) (*colly.Collector, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("bad URL %q", rawURL)
+		return nil, fmt.Errorf("bad URL %q", rawURL)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.hosts[u.Host] {
-		return nil
+	if c := l.hosts[u.Host]; c != nil {
+		return c, nil
 	}
-	rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(u.Host) + "$", Parallelism: l.perHost, Delay: l.delay}
+	rule := &colly.LimitRule{DomainGlob: "*", Parallelism: l.perHost, Delay: l.delay}
 	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
 		rule.Parallelism, rule.Delay = LoopbackParallelism, 0
 	}
-	if err := l.c.Limit(rule); err != nil {
-		return fmt.Errorf("limit %s: %w", u.Host, err)
+	c := l.build()
+	if err := c.Limit(rule); err != nil {
+		return nil, fmt.Errorf("limit %s: %w", u.Host, err)
 	}
-	l.hosts[u.Host] = true
-	return nil
+	l.hosts[u.Host] = c
+	return c, nil
 }
 
 // retryAfter reads a Retry-After header: seconds or an HTTP date.
