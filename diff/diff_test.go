@@ -124,3 +124,18 @@ func BenchmarkCompute1MB(b *testing.B) {
 		Compute(old, new)
 	}
 }
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"Hanoï":            "Hanoi",
+		"Công ước Hà Nội":  "Cong uoc Ha Noi",
+		"Đoàn đại biểu":    "Doan dai bieu",
+		"Côte d'Ivoire":    "Cote d'Ivoire",
+		"Straße, Łódź":     "Strasse, Lodz",
+		"plain ascii 2500": "plain ascii 2500",
+	} {
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

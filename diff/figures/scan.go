@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"hanoiwatch/diff"
 )
 
 // tokKind is the class of a token of a line.
@@ -175,38 +177,7 @@ func lowerNFC(s string) string {
 }
 
 // fold lower-cases a word and strips its diacritics, as the subjects table is compared.
-func fold(s string) string {
-	s = lowerNFC(s)
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'đ':
-			b.WriteByte('d')
-		case r == 'ø':
-			b.WriteByte('o')
-		case r == 'ß':
-			b.WriteString("ss")
-		case r == 'œ':
-			b.WriteString("oe")
-		case r == 'æ':
-			b.WriteString("ae")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+func fold(s string) string { return diff.Fold(lowerNFC(s)) }
 
 // phraseTokens splits a phrase of the subjects table into folded words, CJK characters one by one.
 func phraseTokens(p string) []string {

@@ -5,6 +5,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"hanoiwatch/diff"
 )
 
 // Topic is what discovery looks for: a set of keywords in any language. A text matches
@@ -103,42 +105,5 @@ func normalize(s string) string {
 	return b.String()
 }
 
-// fold removes diacritics from a normalized text: the marks of the decomposed form are
-// dropped, and the letters that are not a base letter plus a mark are mapped by hand
-// (Vietnamese đ above all).
-func fold(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'đ':
-			b.WriteByte('d')
-		case r == 'ø':
-			b.WriteByte('o')
-		case r == 'ł':
-			b.WriteByte('l')
-		case r == 'ı':
-			b.WriteByte('i')
-		case r == 'ß':
-			b.WriteString("ss")
-		case r == 'œ':
-			b.WriteString("oe")
-		case r == 'æ':
-			b.WriteString("ae")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// fold removes the diacritics of a normalized text.
+func fold(s string) string { return diff.Fold(s) }

@@ -74,9 +74,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+
+	"hanoiwatch/diff"
 )
 
 // Instrument is the kind of instrument by which a participant consented to be bound.
@@ -125,15 +125,7 @@ func Sort(ps []Participant) {
 	})
 }
 
-func sortKey(name string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(name) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
+func sortKey(name string) string { return strings.ToLower(diff.Fold(name)) }
 
 // Text renders the status canonically, as the snapshot text of the source: the counts, then
 // one participant per line in Sort order. The same status gives the same bytes whatever the
