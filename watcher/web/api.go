@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"hanoiwatch/diff"
+	"hanoiwatch/diff/figures"
 	"hanoiwatch/watcher"
 )
 
@@ -47,6 +48,7 @@ type Server struct {
 	Gatherer prometheus.Gatherer
 	Ready    func() error
 	Log      *slog.Logger
+	Figures  *figures.Extractor // the dashboard's figures: the canonical subjects the CLI uses
 }
 
 // Errors the handlers map to HTTP statuses.

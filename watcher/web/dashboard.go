@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"hanoiwatch/diff/figures"
-	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 )
 
@@ -53,7 +52,7 @@ type dash struct {
 
 // dashboard registers the dashboard's routes on m.
 func (s *Server) dashboard(m *http.ServeMux) {
-	d := &dash{s: s, pages: parsePages(), figs: seedExtractor(), now: time.Now}
+	d := &dash{s: s, pages: parsePages(), figs: s.Figures, now: time.Now}
 	static, _ := fs.Sub(assets, "static")
 	m.Handle("GET /static/", secure(http.StripPrefix("/static/", http.FileServerFS(static))))
 	m.Handle("GET /{$}", d.page(d.sourcesPage))
@@ -77,16 +76,6 @@ func (s *Server) dashboard(m *http.ServeMux) {
 	m.HandleFunc("GET /api/sources/{name}/figures", s.api(d.apiSourceFigures))
 	m.HandleFunc("GET /api/coverage", s.api(d.apiCoverage))
 	m.HandleFunc("GET /api/outbox", s.api(d.apiOutbox))
-}
-
-// seedExtractor builds the figure extractor with the canonical subjects embedded in seeds,
-// the same table the CLI's figures command uses, so that both show the same keys.
-func seedExtractor() *figures.Extractor {
-	var subs []figures.Subject
-	for _, s := range seeds.Subjects() {
-		subs = append(subs, figures.Subject{Key: s.Key, Phrases: s.Phrases})
-	}
-	return figures.New(subs)
 }
 
 // secure sets the headers every dashboard response carries.

@@ -14,6 +14,7 @@ import (
 
 	"hanoiwatch/diff"
 	"hanoiwatch/diff/figures"
+	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/store"
 )
@@ -69,7 +70,7 @@ func dashEnv(t *testing.T, token string) (*httptest.Server, *daemon, *store.Stor
 		{Name: "evil", URL: "https://evil.example/c"},
 		{Name: "nhandan", URL: "https://nhandan.vn/d.html"},
 	}}
-	srv := httptest.NewServer((&Server{Store: st, Daemon: d, Token: token}).Handler())
+	srv := httptest.NewServer((&Server{Store: st, Daemon: d, Token: token, Figures: seedExtractor()}).Handler())
 	t.Cleanup(srv.Close)
 	return srv, d, st
 }
@@ -427,4 +428,14 @@ func TestDashboardCoverage(t *testing.T) {
 	if _, _, body := fetch(t, srv.URL+"/events?type=coverage.found"); !strings.Contains(body, `<option value="coverage.found" selected>`) || !strings.Contains(body, "vnp-new") {
 		t.Fatalf("events page:\n%s", body)
 	}
+}
+
+// seedExtractor builds the figure extractor with the canonical subjects embedded in seeds,
+// as the daemon gives the server.
+func seedExtractor() *figures.Extractor {
+	var subs []figures.Subject
+	for _, s := range seeds.Subjects() {
+		subs = append(subs, figures.Subject{Key: s.Key, Phrases: s.Phrases})
+	}
+	return figures.New(subs)
 }
