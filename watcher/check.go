@@ -115,14 +115,7 @@ func (c *checkRun) interpret() error {
 			out = append(out, e)
 			continue
 		}
-		old := ""
-		if e.Type != ArticleNew {
-			var err error
-			if old, err = c.w.Store.Text(c.src.Name, c.prev.Snapshot); err != nil {
-				return err
-			}
-		}
-		evs, err := in.Interpret(c.src, old, c.rec.Text, e)
+		evs, err := in.Interpret(c.src, c.old, c.rec.Text, e)
 		if err != nil {
 			return err
 		}
@@ -152,6 +145,7 @@ type checkRun struct {
 	prev       State
 	rec        Record
 	retryAfter time.Duration
+	old        string // the previous snapshot's text, once read for a change
 }
 
 func (c *checkRun) page(p *Page) {
@@ -291,6 +285,7 @@ func (c *checkRun) content(p *Page) {
 		return
 	}
 	old, err := c.w.Store.Text(c.src.Name, c.prev.Snapshot)
+	c.old = old
 	if err != nil {
 		c.fail(p.Status, fmt.Sprintf("read previous snapshot %s: %v", c.prev.Snapshot, err))
 		return
