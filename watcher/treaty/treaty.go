@@ -75,7 +75,6 @@ import (
 	"slices"
 	"strings"
 
-
 	"hanoiwatch/diff"
 )
 
