@@ -31,8 +31,10 @@ type app struct {
 	verbose bool
 	daemon  bool // running `run`: log at the configured level
 
-	stopProfile func()    // ends the --cpuprofile profile
-	remote      *remote   // the running daemon's API, when it holds the database
+	stopProfile func()  // ends the --cpuprofile profile
+	remote      *remote // the running daemon's API, when it holds the database
+	router      watcher.Router
+	disp        *notify.Dispatcher
 	out         io.Writer // stdout: results only (JSON Lines with --json)
 	errOut      io.Writer // stderr: progress, summaries, logs
 
@@ -268,7 +270,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		return nil, err
 	}
 	// Events go where the config's notify section routes them; check and run deliver them.
-	router, _, err := notify.FromConfig(a.cfg, a.store, a.log)
+	router, _, err := a.notifier()
 	if err != nil {
 		return nil, err
 	}
@@ -293,6 +295,19 @@ func redirects(n int) int {
 		return -1
 	}
 	return n
+}
+
+// notifier returns the notification router and the dispatcher that delivers what it routes,
+// built once from the config the process started with: a SIGHUP does not change endpoints.
+func (a *app) notifier() (watcher.Router, *notify.Dispatcher, error) {
+	if a.disp == nil {
+		r, d, err := notify.FromConfig(a.cfg, a.store, a.log)
+		if err != nil {
+			return nil, nil, err
+		}
+		a.router, a.disp = r, d
+	}
+	return a.router, a.disp, nil
 }
 
 func figureExtractor() *figures.Extractor {

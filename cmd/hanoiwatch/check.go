@@ -14,7 +14,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 )
 
@@ -47,7 +46,7 @@ With --json, stdout carries the events as JSON Lines and nothing else.`,
 			if err != nil {
 				return err
 			}
-			_, disp, err := notify.FromConfig(a.cfg, a.store, a.log)
+			_, disp, err := a.notifier()
 			if err != nil {
 				return err
 			}

@@ -19,7 +19,6 @@ import (
 
 	"hanoiwatch/config"
 	"hanoiwatch/diff/figures"
-	"hanoiwatch/notify"
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
@@ -92,7 +91,7 @@ func (a *app) discover(ctx context.Context, jobs []discover.Job, asJSON bool) er
 	if err != nil {
 		return err
 	}
-	w, err := a.newWatcher()
+	router, _, err := a.notifier()
 	if err != nil {
 		return err
 	}
@@ -119,7 +118,7 @@ func (a *app) discover(ctx context.Context, jobs []discover.Job, asJSON bool) er
 		if r.err != nil {
 			continue
 		}
-		recs, outs, err := a.recordFound(r.found, w.Router)
+		recs, outs, err := a.recordFound(r.found, router)
 		if err != nil {
 			return err
 		}
@@ -169,7 +168,7 @@ func (a *app) discover(ctx context.Context, jobs []discover.Job, asJSON bool) er
 		}
 		fmt.Fprintf(report, "%s: %d found, %d new\n", r.job.Name, len(r.found), n)
 	}
-	if _, disp, err := notify.FromConfig(a.cfg, a.store, a.log); err == nil {
+	if _, disp, err := a.notifier(); err == nil {
 		if err := disp.Flush(ctx); err != nil {
 			return err
 		}
@@ -350,12 +349,12 @@ func (d *daemon) discoverJob(ctx context.Context, disc *discover.Discoverer, j d
 		}
 		return
 	}
-	w, err := a.newWatcher() // for its router: coverage events go where the config routes events
+	router, _, err := a.notifier() // coverage events go where the config routes events
 	if err != nil {
 		a.log.Error("discovery: not recorded", "job", j.Name, "err", err)
 		return
 	}
-	_, outs, err := a.recordFound(found, w.Router)
+	_, outs, err := a.recordFound(found, router)
 	if err != nil {
 		a.log.Error("discovery: not recorded", "job", j.Name, "err", err)
 		return

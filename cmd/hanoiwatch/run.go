@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
-	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/store"
@@ -57,10 +56,9 @@ logged and the running config kept.`,
 // daemon is the running `hanoiwatch run`: the scheduler and the watch list, which the
 // HTTP API reads and changes.
 type daemon struct {
-	a      *app
-	router watcher.Router // notification endpoints; nil when none
-	sched  *schedule.Scheduler
-	mets   *web.Metrics
+	a     *app
+	sched *schedule.Scheduler
+	mets  *web.Metrics
 
 	mu      sync.Mutex
 	sources []watcher.Source
@@ -78,11 +76,10 @@ func (a *app) run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := &daemon{a: a, mets: web.NewMetrics(reg)}
-	router, disp, err := notify.FromConfig(a.cfg, a.store, a.log)
+	_, disp, err := a.notifier()
 	if err != nil {
 		return err
 	}
-	d.router = router
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
 		Log: a.log, Observe: d.mets.Observe}
 	w, srcs, err := d.load()
@@ -163,7 +160,6 @@ func (d *daemon) load() (*watcher.Watcher, []watcher.Source, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.Router = d.router // the daemon's one router, which its Dispatcher serves
 	srcs, err := d.a.sources()
 	if err != nil {
 		return nil, nil, err
