@@ -641,10 +641,10 @@ func TestHostileBlocked(t *testing.T) {
 }
 
 // TestHostileChallengeWith200: a challenge page served with a 200 is not recognised by its
-// status. After a snapshot of an article of ordinary length, the suspect rule holds it (the
-// text collapsed below a fifth); it never becomes article.changed on the first sight. (An
-// article under about 3.5 KB of text does not collapse under a block page's 700 bytes of
-// text: there the page is taken as a change.)
+// status. Behind an article of ordinary length the text collapses below a fifth; behind a
+// short one the page's own words (a challenge, a captcha, "you have been blocked") give it
+// away. Either way the check is suspect, never article.changed; met first, before any
+// snapshot, the page is blocked (or failed, when it has no text at all), never article.new.
 func TestHostileChallengeWith200(t *testing.T) {
 	var long []string
 	for i := range 8 {
@@ -652,52 +652,33 @@ func TestHostileChallengeWith200(t *testing.T) {
 			long = append(long, fmt.Sprintf("%d. %s", i+1, p))
 		}
 	}
-	good := answer{header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: []byte(page("fr", "utf-8", frTitle, long))}
-	for _, body := range []string{justAMoment, attentionRequired, captcha} {
-		title := body[strings.Index(body, "<title>")+7 : strings.Index(body, "</title>")]
-		t.Run(title, func(t *testing.T) {
-			e := newHostile(t, "", good)
-			e.run(true)
-			_, before, _ := e.last()
-			e.h.set(answer{header: map[string]string{"Content-Type": "text/html; charset=UTF-8"}, body: []byte(body)})
-			evs, summary := e.run(false)
-			c, st, _ := e.last()
-			t.Logf("%s: %s", c.Result, c.Error)
-			if len(evs) != 0 || st.Snapshot != before.Snapshot || (c.Result != watcher.ResultSuspect && c.Result != watcher.ResultFailed) {
-				t.Fatalf("events %v, check %+v\n%s", byType(evs), c, summary)
-			}
-		})
+	html := func(body string) answer {
+		return answer{header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: []byte(body)}
 	}
-}
-
-// TestHostileChallengeShortArticle: behind a short article, whose text a block page does not
-// shrink below a fifth, the block page's own words (a challenge, a captcha, access denied)
-// make the check suspect; met first, before any snapshot, they make it blocked.
-func TestHostileChallengeShortArticle(t *testing.T) {
-	good := answer{header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: []byte(page("fr", "utf-8", frTitle, frParas[:2]))}
+	articles := map[string]answer{"long": html(page("fr", "utf-8", frTitle, long)), "short": html(page("fr", "utf-8", frTitle, frParas[:2]))}
 	for _, body := range []string{justAMoment, attentionRequired, captcha} {
 		title := body[strings.Index(body, "<title>")+7 : strings.Index(body, "</title>")]
-		t.Run(title, func(t *testing.T) {
-			e := newHostile(t, "", good)
-			e.run(true)
-			_, before, _ := e.last()
-			e.h.set(answer{header: map[string]string{"Content-Type": "text/html; charset=UTF-8"}, body: []byte(body)})
-			evs, summary := e.run(false)
-			c, st, _ := e.last()
-			if len(evs) != 0 || st.Snapshot != before.Snapshot || c.Result != watcher.ResultSuspect {
-				t.Fatalf("events %v, check %+v\n%s", byType(evs), c, summary)
-			}
-		})
+		for size, good := range articles {
+			t.Run(title+" after a "+size+" article", func(t *testing.T) {
+				e := newHostile(t, "", good)
+				e.run(true)
+				_, before, _ := e.last()
+				e.h.set(html(body))
+				evs, summary := e.run(false)
+				c, st, _ := e.last()
+				t.Logf("%s: %s", c.Result, c.Error)
+				if len(evs) != 0 || st.Snapshot != before.Snapshot || c.Result != watcher.ResultSuspect {
+					t.Fatalf("events %v, check %+v\n%s", byType(evs), c, summary)
+				}
+			})
+		}
 		t.Run(title+" first", func(t *testing.T) {
-			e := newHostile(t, "", answer{header: map[string]string{"Content-Type": "text/html; charset=UTF-8"}, body: []byte(body)})
+			e := newHostile(t, "", html(body))
 			evs, summary := e.run(true) // first run: the good source is new
 			c, st, _ := e.last()
-			for _, ev := range evs {
-				if ev.Source.Name != "vtv" && ev.Type == watcher.ArticleNew {
-					t.Fatalf("a challenge page became an article: %v\n%s", byType(evs), summary)
-				}
+			if len(byType(evs)[watcher.ArticleNew]) > 0 {
+				t.Fatalf("a challenge page became an article: %v\n%s", byType(evs), summary)
 			}
-			// Blocked when the page's words give it away; failed when it has no text at all.
 			if (c.Result != watcher.ResultBlocked && c.Result != watcher.ResultFailed) || st.Snapshot != "" {
 				t.Fatalf("check %+v\n%s", c, summary)
 			}
