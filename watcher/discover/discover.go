@@ -102,7 +102,6 @@ var (
 // Discoverer runs discovery jobs. Safe for concurrent use: jobs may run at the same time,
 // and share the per-host limits, the robots.txt cache and the memory of article pages.
 type Discoverer struct {
-	c     *colly.Collector
 	opt   Options
 	topic *Topic
 	log   *slog.Logger

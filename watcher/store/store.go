@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"hanoiwatch/watcher"
 )
@@ -94,7 +95,7 @@ func Open(path string, opt Options) (*Store, error) {
 		// more, but rebuilding the list at open panics on a damaged file in a goroutine no
 		// recover reaches.)
 		FreelistType: bbolt.FreelistMapType})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("store: open %s: %w (waited %s for its lock)", path, ErrLocked, opt.Timeout)
 	}
 	if err == nil {

@@ -118,7 +118,7 @@ func summary(t *testing.T, evs []watcher.Event) []string {
 	t.Helper()
 	var out []string
 	for _, e := range evs {
-		if e.Figures == nil || e.Figures != nil && len(e.Figures) != 0 || e.Time.IsZero() || e.Source.Name != "un" {
+		if e.Figures == nil || len(e.Figures) != 0 || e.Time.IsZero() || e.Source.Name != "un" {
 			t.Errorf("event %s: figures %v, time %v, source %v", e.Type, e.Figures, e.Time, e.Source)
 		}
 		out = append(out, e.Type+" "+string(e.Detail))
