@@ -1,6 +1,7 @@
 package watcher
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"hanoiwatch/diff"
 	"hanoiwatch/diff/figures"
@@ -159,7 +162,7 @@ func (c *checkRun) page(p *Page) {
 		c.recovered()
 	case p.Status == http.StatusNotFound || p.Status == http.StatusGone:
 		c.gone(p.Status)
-	case blockedStatus(p.Status):
+	case refused(p):
 		// Told apart from other failures so that an operator sees the site refusing the
 		// watcher (and may slow it down or ask for access), but handled as one: the page is
 		// the site's refusal, not the article, so it can never be a change or a disappearance.
@@ -177,16 +180,46 @@ func (c *checkRun) page(p *Page) {
 	}
 }
 
-// blockedStatus reports whether an HTTP status is how sites refuse a client rather than
-// fail: 401 and 403 (an access rule, Cloudflare's "Attention Required"), 429 (a rate
-// limit) and 503 (Cloudflare's "Just a moment..." challenge, also a plain outage: the two
-// are told apart only by a body the watcher does not trust).
-func blockedStatus(status int) bool {
-	switch status {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+// refused reports whether a response is the site refusing the watcher rather than
+// failing: 401 and 403 (an access rule, Cloudflare's "Attention Required"), 429 (a rate
+// limit), and a 503 whose page is a bot challenge (Cloudflare's "Just a moment..."). Any
+// other 503 is an outage, a failure like a 500, which the operator should not take for
+// a refusal to chase with the site.
+func refused(p *Page) bool {
+	switch p.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
 		return true
+	case http.StatusServiceUnavailable:
+		return challenge(visibleText(p.Body, 64<<10))
 	}
 	return false
+}
+
+// visibleText is the text a reader would see in the first max bytes of an HTML page,
+// its title included, without scripts and styles: enough to read an error page by.
+func visibleText(body []byte, max int) string {
+	if len(body) > max {
+		body = body[:max]
+	}
+	var b strings.Builder
+	z := html.NewTokenizer(bytes.NewReader(body))
+	skip := false
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return strings.Join(strings.Fields(b.String()), " ")
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			skip = string(name) == "script" || string(name) == "style"
+		case html.EndTagToken:
+			skip = false
+		case html.TextToken:
+			if !skip {
+				b.Write(z.Text())
+				b.WriteByte(' ')
+			}
+		}
+	}
 }
 
 // redirectedAway reports whether a request for the article at src ended, after redirects,

@@ -78,7 +78,7 @@ const (
 	ResultSuspect     = "suspect"
 	ResultGone        = "gone"
 	ResultFailed      = "failed"
-	ResultBlocked     = "blocked" // a failure where the site refused us: 401, 403, 429, 503 (bot challenges, access rules)
+	ResultBlocked     = "blocked" // a failure where the site refused us: 401, 403, 429, a 503 challenge page (bot challenges, access rules)
 )
 
 // Check is the record of one check of a source.

@@ -595,7 +595,6 @@ func TestHostileBlocked(t *testing.T) {
 		{"403 Attention Required", html(403, attentionRequired), 0},
 		{"429 captcha, Retry-After date", html(429, captcha, "Retry-After", inAnHour), 59 * time.Minute},
 		{"401 with an empty body", answer{status: 401, header: map[string]string{"WWW-Authenticate": `Basic realm="members"`}}, 0},
-		{"503 plain text", answer{status: 503, header: map[string]string{"Content-Type": "text/plain"}, body: []byte("Service Unavailable")}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -635,6 +634,51 @@ func TestHostileBlocked(t *testing.T) {
 			evs, _ = e.run(false)
 			if len(evs) != 1 || evs[0].Type != watcher.ArticleRestored || evs[0].Snapshot != before.Snapshot {
 				t.Fatalf("after the block: %+v", evs)
+			}
+		})
+	}
+}
+
+// A 503 that is not a challenge is an outage: a failure like any other, never "blocked",
+// with the site's Retry-After honoured.
+func TestHostileOutage(t *testing.T) {
+	good := answer{header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: []byte(page("fr", "utf-8", frTitle, frParas))}
+	tests := []struct {
+		name string
+		a    answer
+	}{
+		{"plain text", answer{status: 503, header: map[string]string{"Content-Type": "text/plain", "Retry-After": "600"}, body: []byte("Service Unavailable")}},
+		{"maintenance page", answer{status: 503, header: map[string]string{"Content-Type": "text/html", "Retry-After": "600"},
+			body: []byte(`<html><head><title>Maintenance</title><style>h1{color:red}</style></head><body><h1>Back soon</h1>` +
+				`<p>The site is down for scheduled maintenance.</p><script>var captcha = 0;</script></body></html>`)}},
+		{"empty", answer{status: 503, header: map[string]string{"Retry-After": "600"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newHostile(t, "", good)
+			if evs, _ := e.run(true); len(evs) != 1 || evs[0].Type != watcher.ArticleNew {
+				t.Fatalf("first events %v", byType(evs))
+			}
+			_, before, _ := e.last()
+			e.h.set(tt.a)
+			evs, summary := e.run(false)
+			c, st, _ := e.last()
+			const want = "HTTP 503 Service Unavailable"
+			if c.Result != watcher.ResultFailed || c.Error != want || c.Status != 503 {
+				t.Fatalf("check %+v; want failed, %q", c, want)
+			}
+			if len(evs) != 1 || evs[0].Type != watcher.FetchFailed || evs[0].Error != want {
+				t.Fatalf("events %+v", evs)
+			}
+			if st.Snapshot != before.Snapshot || st.RetryAt.Sub(c.Time) < 10*time.Minute {
+				t.Fatalf("state %+v after an outage", st)
+			}
+			if !strings.Contains(summary, "1 failed, 0 blocked") {
+				t.Fatalf("summary:\n%s", summary)
+			}
+			e.h.set(good)
+			if evs, _ := e.run(false); len(evs) != 1 || evs[0].Type != watcher.ArticleRestored {
+				t.Fatalf("after the outage: %+v", evs)
 			}
 		})
 	}
