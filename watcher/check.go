@@ -3,18 +3,19 @@ package watcher
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"golang.org/x/net/html"
 
 	"hanoiwatch/diff"
@@ -50,6 +51,11 @@ type Watcher struct {
 	Now func() time.Time
 	Log *slog.Logger
 }
+
+// extracting bounds the extractions in progress in the process to the number of CPUs.
+// Extraction is CPU-bound, so more at once would not finish sooner: they would only hold
+// more page trees in memory while many fetches (which are not bounded by it) arrive.
+var extracting = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 func (w *Watcher) now() time.Time {
 	if w.Now != nil {
@@ -283,7 +289,9 @@ func (c *checkRun) content(p *Page) {
 		c.recovered()
 		return
 	}
+	extracting <- struct{}{}
 	art, err := c.w.Extractor.Extract(p, c.src)
+	<-extracting
 	if err != nil && !errors.Is(err, ErrNoText) {
 		c.fail(p.Status, err.Error())
 		return
@@ -515,9 +523,10 @@ func ignore(text string, src Source) string {
 	return text
 }
 
+// hashBytes tells a byte-identical page from another. It need not resist forgery, only be
+// fast: it runs over every page fetched, and sha256 cost as much as the fast path itself.
 func hashBytes(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+	return strconv.FormatUint(xxhash.Sum64(b), 16)
 }
 
 // CheckAll checks the sources with at most parallel checks at a time (per-host limits are

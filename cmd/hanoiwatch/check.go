@@ -18,7 +18,7 @@ import (
 )
 
 // checkParallel is how many sources `check` fetches at once; per-host limits still hold.
-const checkParallel = 8
+const checkParallel = 32
 
 func (a *app) checkCmd() *cobra.Command {
 	var asJSON bool

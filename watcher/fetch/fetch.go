@@ -74,8 +74,10 @@ func New(opt Options) (*Fetcher, error) {
 			DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
 			TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
 			ResponseHeaderTimeout: opt.Timeout,
-			MaxIdleConnsPerHost:   opt.PerHost,
-			IdleConnTimeout:       90 * time.Second,
+			// Each collector (and transport) serves one host, with at most this many
+			// requests in flight; fewer idle connections would close and re-dial the rest.
+			MaxIdleConnsPerHost: max(opt.PerHost, LoopbackParallelism),
+			IdleConnTimeout:     90 * time.Second,
 		}})
 		c.SetRequestTimeout(opt.Timeout)
 		c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {

@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -77,7 +78,29 @@ type Store struct {
 	db  *bbolt.DB
 	ret Retention
 	now func() time.Time
+	ro  bool
+
+	// Quiet records (see Record) wait here, per source in check order, for the next flush.
+	// A flush excludes the commits of other records (order), so that a source's records
+	// reach the file in the order they were made.
+	order    sync.RWMutex
+	mu       sync.Mutex // guards the fields below
+	pending  map[string][]watcher.Record
+	npending int
+	timer    *time.Timer
+	flushErr error
+	closed   bool
 }
+
+// FlushDelay is how long a quiet record (a check that changed nothing worth keeping on a
+// crash) may wait before it is written: long enough for one commit and one disk sync to
+// carry all the checks of a busy second, short enough that a crash loses only a second
+// of "checked, unchanged".
+const FlushDelay = time.Second
+
+// maxPending bounds the quiet records waiting: beyond it (the disk is failing, or full)
+// records are written at once, so that the error reaches the check that made them.
+const maxPending = 8192
 
 // Open opens or creates the database at path.
 func Open(path string, opt Options) (*Store, error) {
@@ -109,7 +132,7 @@ func Open(path string, opt Options) (*Store, error) {
 	// Concurrent checks share a commit (see Record); a short wait for company keeps a lone
 	// check from waiting the default 10 ms.
 	db.MaxBatchDelay = 2 * time.Millisecond
-	s := &Store{db: db, ret: opt.Retention, now: time.Now}
+	s := &Store{db: db, ret: opt.Retention, now: time.Now, ro: opt.ReadOnly}
 	if opt.ReadOnly {
 		return s, s.checkSchema()
 	}
@@ -182,11 +205,27 @@ func (s *Store) checkSchema() error {
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.db.Path() }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close writes the quiet records still waiting, then closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.mu.Unlock()
+	err := s.Flush()
+	return errors.Join(err, s.db.Close())
+}
 
 // State returns the state of a source; the zero State for a source never checked.
 func (s *Store) State(source string) (watcher.State, error) {
+	s.mu.Lock()
+	if p := s.pending[source]; len(p) > 0 {
+		st := p[len(p)-1].State
+		s.mu.Unlock()
+		return st, nil
+	}
+	s.mu.Unlock()
 	var st watcher.State
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		b := sourceBucket(tx, source)
@@ -224,50 +263,152 @@ func (s *Store) Text(source, id string) (string, error) {
 // transaction, then applies the retention policy to the source's snapshots.
 //
 // Records of checks running at the same time are committed together (bbolt's Batch): one
-// disk sync for several checks rather than one each, which is most of a check's cost when
-// the page is unchanged. The function has no effect outside the transaction, so Batch may
-// run it again.
+// disk sync for several checks rather than one each. A quiet record, one with no new
+// snapshot, event or delivery (an unchanged page, a failure already reported), is not
+// worth a disk sync of its own: it is written with the next flush, at most FlushDelay
+// later, or with the next record of its source. A crash loses at most that second of
+// quiet records, which the next check of each source makes again; it never loses a
+// change or an event. Reads (State, Checks) see the waiting records. The error of a
+// failed flush is returned by the next quiet Record and by Close.
 func (s *Store) Record(r watcher.Record) error {
-	return s.db.Batch(func(tx *bbolt.Tx) error {
-		b, err := createSourceBucket(tx, r.Source)
-		if err != nil {
-			return err
-		}
-		if err := putJSON(b, kState, r.State); err != nil {
-			return err
-		}
-		if err := appendJSON(b.Bucket(bChecks), r.Check); err != nil {
-			return err
-		}
-		if err := trim(b.Bucket(bChecks), MaxChecks); err != nil {
-			return err
-		}
-		if r.Snapshot != nil {
-			texts := b.Bucket(bTexts)
-			if texts.Get([]byte(r.Snapshot.ID)) == nil {
-				z, err := gzipText(r.Text)
-				if err != nil {
-					return err
-				}
-				if err := texts.Put([]byte(r.Snapshot.ID), z); err != nil {
-					return err
-				}
+	if r.Snapshot == nil && len(r.Events) == 0 && len(r.Deliveries) == 0 && !s.ro {
+		s.mu.Lock()
+		if s.npending < maxPending {
+			if s.pending == nil {
+				s.pending = map[string][]watcher.Record{}
 			}
-			if err := appendJSON(b.Bucket(bSnaps), r.Snapshot); err != nil {
-				return err
+			s.pending[r.Source] = append(s.pending[r.Source], r)
+			s.npending++
+			if s.timer == nil {
+				s.timer = time.AfterFunc(FlushDelay, s.flushLater)
 			}
-			if err := s.retain(b); err != nil {
+			err := s.flushErr
+			s.flushErr = nil
+			s.mu.Unlock()
+			return err
+		}
+		s.mu.Unlock()
+	}
+	s.order.RLock()
+	defer s.order.RUnlock()
+	s.mu.Lock()
+	earlier := s.pending[r.Source]
+	s.mu.Unlock()
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
+		for _, q := range earlier {
+			if err := s.write(tx, q); err != nil {
 				return err
 			}
 		}
-		ev := tx.Bucket(bEvents)
-		for _, e := range r.Events {
-			if err := appendJSON(ev, e); err != nil {
-				return err
-			}
-		}
-		return queue(tx, r.Deliveries)
+		return s.write(tx, r)
 	})
+	if err == nil && len(earlier) > 0 {
+		s.mu.Lock()
+		s.drop(r.Source, len(earlier))
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// drop forgets the first n waiting records of a source, once written. Called with mu held.
+func (s *Store) drop(source string, n int) {
+	s.npending -= n
+	if rest := s.pending[source][n:]; len(rest) > 0 {
+		s.pending[source] = rest
+	} else {
+		delete(s.pending, source)
+	}
+}
+
+// Flush writes the quiet records waiting, in one transaction.
+func (s *Store) Flush() error {
+	s.order.Lock()
+	defer s.order.Unlock()
+	s.mu.Lock()
+	batch := make(map[string][]watcher.Record, len(s.pending))
+	for src, rs := range s.pending {
+		batch[src] = rs
+	}
+	s.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		for _, rs := range batch {
+			for _, r := range rs {
+				if err := s.write(tx, r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: writing %d checks: %w", len(batch), err)
+	}
+	s.mu.Lock()
+	for src, rs := range batch {
+		s.drop(src, len(rs))
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// flushLater is the timer's flush; a failed one is tried again a FlushDelay later.
+func (s *Store) flushLater() {
+	err := s.Flush()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timer = nil
+	if err != nil {
+		s.flushErr = err
+	}
+	if s.npending > 0 && !s.closed {
+		s.timer = time.AfterFunc(FlushDelay, s.flushLater)
+	}
+}
+
+// write puts one record in tx. It has no effect outside the transaction, so Batch may run
+// it again.
+func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
+	b, err := createSourceBucket(tx, r.Source)
+	if err != nil {
+		return err
+	}
+	if err := putJSON(b, kState, r.State); err != nil {
+		return err
+	}
+	if err := appendJSON(b.Bucket(bChecks), r.Check); err != nil {
+		return err
+	}
+	if err := trim(b.Bucket(bChecks), MaxChecks); err != nil {
+		return err
+	}
+	if r.Snapshot != nil {
+		texts := b.Bucket(bTexts)
+		if texts.Get([]byte(r.Snapshot.ID)) == nil {
+			z, err := gzipText(r.Text)
+			if err != nil {
+				return err
+			}
+			if err := texts.Put([]byte(r.Snapshot.ID), z); err != nil {
+				return err
+			}
+		}
+		if err := appendJSON(b.Bucket(bSnaps), r.Snapshot); err != nil {
+			return err
+		}
+		if err := s.retain(b); err != nil {
+			return err
+		}
+	}
+	ev := tx.Bucket(bEvents)
+	for _, e := range r.Events {
+		if err := appendJSON(ev, e); err != nil {
+			return err
+		}
+	}
+	return queue(tx, r.Deliveries)
 }
 
 // retain drops snapshots beyond the retention policy, keeping the first and the latest,
@@ -356,6 +497,14 @@ func (s *Store) Checks(source string, n int) ([]watcher.Check, error) {
 		}
 		return eachJSON(b.Bucket(bChecks), func(c watcher.Check) { out = append(out, c) })
 	})
+	s.mu.Lock()
+	for _, r := range s.pending[source] {
+		out = append(out, r.Check)
+	}
+	s.mu.Unlock()
+	if len(out) > MaxChecks {
+		out = out[len(out)-MaxChecks:]
+	}
 	if n > 0 && len(out) > n {
 		out = out[len(out)-n:]
 	}

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,5 +174,173 @@ func TestNotADatabase(t *testing.T) {
 	os.WriteFile(path, []byte(strings.Repeat("not a bbolt file ", 1000)), 0o600)
 	if _, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("open junk: %v", err)
+	}
+}
+
+// quiet is the record of an unchanged check of source at.
+func quiet(source string, at time.Time) watcher.Record {
+	return watcher.Record{Source: source, Check: watcher.Check{Time: at, Result: watcher.ResultUnchanged},
+		State: watcher.State{LastCheck: at}}
+}
+
+// onDisk reads a source's state and number of checks from the file, not through the
+// waiting records.
+func onDisk(t *testing.T, s *Store, source string) (watcher.State, int) {
+	t.Helper()
+	var st watcher.State
+	n := 0
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := sourceBucket(tx, source)
+		if b == nil {
+			return nil
+		}
+		n = b.Bucket(bChecks).Stats().KeyN
+		return json.Unmarshal(b.Get(kState), &st)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, n
+}
+
+// Quiet records wait for a flush, are seen by reads meanwhile, go to disk before a later
+// record of their source, and survive Close.
+func TestQuietRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hw.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	record(t, s, "x", "first text", t0)
+	if err := s.Record(quiet("x", t0.Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.State("x"); err != nil || !st.LastCheck.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("state %+v (%v): the waiting record is not seen", st, err)
+	}
+	if cs, _ := s.Checks("x", 0); len(cs) != 2 {
+		t.Fatalf("%d checks, want 2", len(cs))
+	}
+	if st, n := onDisk(t, s, "x"); n != 1 || !st.LastCheck.Equal(t0) {
+		t.Fatalf("on disk before a flush: %d checks, state %+v", n, st)
+	}
+
+	// A record that must be kept takes the waiting ones of its source with it, first.
+	record(t, s, "x", "second text", t0.Add(2*time.Minute))
+	if st, n := onDisk(t, s, "x"); n != 3 || !st.LastCheck.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("on disk after a change: %d checks, state %+v", n, st)
+	}
+
+	// The timer flushes.
+	if err := s.Record(quiet("y", t0)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * FlushDelay)
+	for {
+		if _, n := onDisk(t, s, "y"); n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a quiet record was never flushed")
+		}
+		time.Sleep(FlushDelay / 10)
+	}
+
+	// Close flushes.
+	if err := s.Record(quiet("z", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path, Options{})
+	if st, n := onDisk(t, s, "z"); n != 1 || !st.LastCheck.Equal(t0) {
+		t.Fatalf("after Close: %d checks, state %+v", n, st)
+	}
+}
+
+// Many sources recorded at once, quiet and not, while flushes run: each source's checks
+// reach the file in order, and its state is its last record's.
+func TestQuietRecordsConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hw.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sources, rounds = 8, 60
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	stop := make(chan struct{})
+	var flushes sync.WaitGroup
+	flushes.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				if err := s.Flush(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for i := range sources {
+		src := fmt.Sprintf("s%d", i)
+		wg.Go(func() {
+			for j := range rounds {
+				at := t0.Add(time.Duration(j) * time.Minute)
+				var err error
+				if j%7 == 3 {
+					err = s.Record(snapshotRecord(src, fmt.Sprintf("text %d", j), at))
+				} else {
+					err = s.Record(quiet(src, at))
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	flushes.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path, Options{})
+	for i := range sources {
+		src := fmt.Sprintf("s%d", i)
+		cs, err := s.Checks(src, 0)
+		if err != nil || len(cs) != rounds {
+			t.Fatalf("%s: %d checks (%v), want %d", src, len(cs), err, rounds)
+		}
+		for j, c := range cs {
+			if !c.Time.Equal(t0.Add(time.Duration(j) * time.Minute)) {
+				t.Fatalf("%s: check %d at %s, out of order", src, j, c.Time)
+			}
+		}
+		if st, _ := s.State(src); !st.LastCheck.Equal(t0.Add((rounds - 1) * time.Minute)) {
+			t.Fatalf("%s: state %+v is not the last record's", src, st)
+		}
+	}
+}
+
+// A flush that fails keeps its records and reports the error to the next quiet record.
+func TestQuietRecordsFlushError(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "hw.db"), Options{})
+	if err := s.Record(quiet("x", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	s.db.Close() // the file is gone from under the store
+	s.flushLater()
+	err := s.Record(quiet("x", time.Now()))
+	if err == nil || !strings.Contains(err.Error(), "writing") {
+		t.Fatalf("after a failed flush: %v", err)
+	}
+	if cs, _ := s.Checks("x", 0); len(cs) != 2 {
+		t.Fatalf("%d checks waiting, want 2", len(cs))
 	}
 }
