@@ -418,15 +418,22 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	c.rec.Events = append(c.rec.Events, ev)
 }
 
-// FullEvery bounds the fast path: after this many fast verdicts in a row the page is
-// extracted in full again, so that a change the regions cannot see (the article growing a
-// paragraph outside its old container) is found within a bounded number of checks.
-const FullEvery = 24
+// FullEvery and FullAfter bound the fast path: once both this many fast verdicts in a row
+// and this long since the last full extraction have passed, the page is extracted in full
+// again, so that a change the regions cannot see (the article growing a paragraph outside
+// its old container) is found within max(24 checks, 1 hour). Both, not either: on a tight
+// schedule the hour keeps full extractions to one an hour per source, on a slow one the
+// count keeps them to one in 24 checks.
+const (
+	FullEvery = 24
+	FullAfter = time.Hour
+)
 
 // fastUnchanged reports whether the fast path proves the article unchanged.
 func (c *checkRun) fastUnchanged(p *Page) bool {
 	fp, ok := c.w.Extractor.(Fingerprinter)
-	if !ok || c.prev.Fingerprint == "" || c.prev.Snapshot == "" || c.prev.FastChecks >= FullEvery || c.wasDown() {
+	if !ok || c.prev.Fingerprint == "" || c.prev.Snapshot == "" || c.wasDown() ||
+		c.prev.FastChecks >= FullEvery && c.rec.Check.Time.Sub(c.prev.FullAt) >= FullAfter {
 		return false
 	}
 	h, ok := fp.Fingerprint(p, c.prev.Regions)
@@ -436,7 +443,7 @@ func (c *checkRun) fastUnchanged(p *Page) bool {
 // remember keeps where the article lay after a full extraction, for the fast path.
 func (c *checkRun) remember(p *Page, art Article) {
 	st := &c.rec.State
-	st.Regions, st.Fingerprint, st.FastChecks = nil, "", 0
+	st.Regions, st.Fingerprint, st.FastChecks, st.FullAt = nil, "", 0, c.rec.Check.Time
 	if fp, ok := c.w.Extractor.(Fingerprinter); ok && art.Regions != nil {
 		if h, ok := fp.Fingerprint(p, art.Regions); ok {
 			st.Regions, st.Fingerprint = art.Regions, h

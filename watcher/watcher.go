@@ -126,6 +126,7 @@ type State struct {
 	Regions     json.RawMessage `json:"regions,omitempty"`
 	Fingerprint string          `json:"fingerprint,omitempty"`
 	FastChecks  int             `json:"fast_checks,omitempty"` // fast-path verdicts since the last full extraction
+	FullAt      time.Time       `json:"full_at,omitzero"`      // the last full extraction
 }
 
 // SnapshotID returns the content address of an article text.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,35 +9,49 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/fixture"
 )
 
-// churning serves pages rendered in advance by the fixture site, a different one on every
-// request: the article's text stays, its page around it (counters, nonces, sidebars) does
-// not. Rendering ahead keeps the server's own cost out of what the benchmarks compare.
-func churning(b *testing.B, name string) *httptest.Server {
+// churning serves the real pages of the corpus at /0, /1, ..., each with a view counter
+// that changes on every request, as news pages' boilerplate does; the article text stays.
+func churning(b *testing.B) (*httptest.Server, int) {
 	b.Helper()
-	site := fixture.New()
-	site.Conditional = false
+	files, _ := filepath.Glob("../../../shared/corpus/real/*.html")
+	if len(files) == 0 {
+		b.Skip("no corpus at ../shared/corpus/real")
+	}
 	var pages [][]byte
-	for range 16 {
-		rec := httptest.NewRecorder()
-		site.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, site.Path(name), nil))
-		pages = append(pages, rec.Body.Bytes())
+	for _, f := range files {
+		page, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages = append(pages, page)
 	}
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		if err != nil || i < 0 || i >= len(pages) {
+			http.NotFound(w, r)
+			return
+		}
+		page := pages[i]
+		at := bytes.Index(page, []byte("<body"))
+		at += bytes.IndexByte(page[at:], '>') + 1
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(pages[n.Add(1)%int64(len(pages))])
+		w.Write(page[:at])
+		fmt.Fprintf(w, `<div class="views">%d views</div>`, n.Add(1))
+		w.Write(page[at:])
 	}))
 	b.Cleanup(srv.Close)
-	return srv
+	return srv, len(pages)
 }
 
 // cpuPerOp reports the process's CPU time (user and system, every goroutine, the test
@@ -57,10 +72,13 @@ func cpuTime() time.Duration {
 // and whose text did not: the daemon's commonest check. Its ratio to BenchmarkBareGET is
 // the price of watching over downloading (the daemon's target: at most 1.5×).
 func BenchmarkCheckUnchanged(b *testing.B) {
-	srv := churning(b, "vtv")
+	srv, n := churning(b)
 	dir := b.TempDir()
 	cfg := filepath.Join(dir, "hw.yaml")
-	yaml := fmt.Sprintf("discovery:\n  enabled: false\nsources:\n  - name: vtv\n    url: %s/article\n", srv.URL)
+	yaml := "discovery:\n  enabled: false\nsources:\n"
+	for i := range n {
+		yaml += fmt.Sprintf("  - name: p%d\n    url: %s/%d\n", i, srv.URL, i)
+	}
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		b.Fatal(err)
 	}
@@ -78,31 +96,38 @@ func BenchmarkCheckUnchanged(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	for range 2 { // the first snapshot, then the regions it lies in
-		if _, err := w.Check(ctx, srcs[0]); err != nil {
-			b.Fatal(err)
+	var fast []watcher.Source // the pages whose article the fast path can find again
+	for _, src := range srcs {
+		w.Check(ctx, src) // the first snapshot, and the regions it lies in
+		if st, err := a.store.State(src.Name); err == nil && st.Fingerprint != "" {
+			fast = append(fast, src)
 		}
 	}
-	var bytes int64
+	b.Logf("%d of %d pages on the fast path", len(fast), len(srcs))
+	var size int64
+	i := 0
 	defer cpuPerOp(b)()
 	for b.Loop() {
-		rec, err := w.Check(ctx, srcs[0])
+		rec, err := w.Check(ctx, fast[i%len(fast)])
 		if err != nil || rec.Check.Result != watcher.ResultUnchanged {
 			b.Fatalf("check: %v, %+v", err, rec.Check)
 		}
-		bytes += int64(rec.Check.Bytes)
+		size += int64(rec.Check.Bytes)
+		i++
 	}
-	b.SetBytes(bytes / int64(b.N))
+	b.SetBytes(size / int64(b.N))
 }
 
 // BenchmarkBareGET downloads the same pages as BenchmarkCheckUnchanged and does nothing
 // with them: the floor no watcher can go below.
 func BenchmarkBareGET(b *testing.B) {
-	srv := churning(b, "vtv")
-	var bytes int64
+	srv, n := churning(b)
+	var size int64
+	i := 0
 	defer cpuPerOp(b)()
 	for b.Loop() {
-		res, err := http.Get(srv.URL + "/article")
+		res, err := http.Get(fmt.Sprintf("%s/%d", srv.URL, i%n))
+		i++
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -111,7 +136,7 @@ func BenchmarkBareGET(b *testing.B) {
 		if err != nil || res.StatusCode != http.StatusOK {
 			b.Fatalf("GET: %v, HTTP %d", err, res.StatusCode)
 		}
-		bytes += int64(len(body))
+		size += int64(len(body))
 	}
-	b.SetBytes(bytes / int64(b.N))
+	b.SetBytes(size / int64(b.N))
 }

@@ -1,10 +1,15 @@
 package extract
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 // The fast path may only say "unchanged" when the full extraction would: for every corpus
@@ -84,9 +89,142 @@ func BenchmarkFingerprint(b *testing.B) {
 		b.Skip("no regions")
 	}
 	b.SetBytes(int64(len(raw)))
+	bs := []byte(page)
 	for b.Loop() {
-		if _, ok := Fingerprint([]byte(page), rs); !ok {
+		if _, ok := Fingerprint(bs, rs); !ok {
 			b.Fatal("no fingerprint")
 		}
 	}
+}
+
+// reading is how a region reads, for comparing scanRegion with the tokenizer: tag names
+// lower-cased, texts entity-decoded and merged where they touch, NUL read as U+FFFD (the
+// tokenizer replaces it in some places and not others).
+type reading []string
+
+func (ts *reading) add(kind byte, data string) {
+	data = strings.ReplaceAll(data, "\x00", "\ufffd")
+	if kind == 't' {
+		if n := len(*ts); n > 0 && strings.HasPrefix((*ts)[n-1], "t") {
+			(*ts)[n-1] += data
+			return
+		}
+	}
+	*ts = append(*ts, string(kind)+data)
+}
+
+// scanned is the region at b as scanRegion reads it.
+func scanned(b []byte, tag string) (reading, bool) {
+	var ts reading
+	ok := scanRegion(b, tag, func(kind byte, data []byte) {
+		if kind == 't' {
+			text := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(string(data))
+			ts.add('t', html.UnescapeString(text))
+		} else {
+			lower := bytes.Clone(data) // ASCII only, as the tokenizer lower-cases
+			for i, c := range lower {
+				if 'A' <= c && c <= 'Z' {
+					lower[i] = c + 'a' - 'A'
+				}
+			}
+			ts.add(kind, string(lower))
+		}
+	})
+	return ts, ok
+}
+
+// tokenized is the region at b as golang.org/x/net/html's tokenizer reads it, by the rules
+// scanRegion follows: script, style, noscript and template hidden, comments skipped.
+func tokenized(b []byte, tag string) (reading, bool) {
+	var ts reading
+	z := html.NewTokenizer(bytes.NewReader(b))
+	depth, skip := 0, 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return ts, false
+		case html.TextToken:
+			if skip == 0 {
+				ts.add('t', string(z.Text()))
+			}
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "noscript", "template":
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+				continue
+			}
+			if tt == html.EndTagToken {
+				ts.add('/', string(name))
+				if string(name) == tag {
+					if depth--; depth == 0 {
+						return ts, true
+					}
+				}
+				continue
+			}
+			ts.add('<', string(name))
+			if tt == html.StartTagToken && string(name) == tag && !voidElements[tag] {
+				depth++
+			}
+		}
+		if depth == 0 {
+			return ts, false
+		}
+	}
+}
+
+// scanRegion reads every region of every corpus page as the tokenizer does: the fast
+// path hashes what the full extraction reads.
+func TestScanRegionMatchesTokenizer(t *testing.T) {
+	for _, pg := range loadCorpus(t) {
+		a, err := HTML(pg.html, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := []byte(pg.html)
+		for _, r := range Locate(page, a.Regions) {
+			at := nth(page, []byte(r.Raw), r.RawNth)
+			want, wok := tokenized(page[at:], r.Tag)
+			got, gok := scanned(page[at:], r.Tag)
+			if gok != wok || !slices.Equal(got, want) {
+				t.Errorf("%s, region %s: scanned %d reading (closed %v), tokenizer %d (closed %v)\n%s", pg.name, r.Raw, len(got), gok, len(want), wok, firstDiff(got, want))
+			}
+		}
+	}
+}
+
+func firstDiff(a, b reading) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return fmt.Sprintf("token %d: %q != %q", i, a[i], b[i])
+		}
+	}
+	return "one is a prefix of the other"
+}
+
+// FuzzScanRegion: on any input where the tokenizer finds the region closed, the scan
+// reads what it reads.
+func FuzzScanRegion(f *testing.F) {
+	for _, s := range []string{
+		`<div class="a">Un <b>texte</b> &amp; 65 pays<script>if (a<b) x="</div>"</script> fin</div>`,
+		`<div><!-- c --><p>a</p><!--> b <!---> c <style>p{}</style><noscript><p>x</p></noscript></div>`,
+		`<div><img src="a>b" alt='c'/><br/><p a=/>t</p><textarea></div></textarea></div>`,
+		`<DIV>a < b <a href=x>l</a><template><p>t</p></template></DIV>`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		want, wok := tokenized(b, "div")
+		got, gok := scanned(b, "div")
+		if wok && (!gok || !slices.Equal(got, want)) {
+			t.Fatalf("scanned %q (closed %v), tokenizer %q", got, gok, want)
+		}
+	})
 }
