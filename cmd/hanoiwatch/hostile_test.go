@@ -475,10 +475,8 @@ func TestHostileLimits(t *testing.T) {
 		a      answer
 		result string
 		want   string // in the check's error
-		// heap is the bound on the heap's growth during the check. 64 MiB, but for the
-		// 5 MB page, whose extraction is superlinear today (measured: about 20 s and a
-		// 355 MiB peak; rescue's strings.Contains over all paragraphs for each paragraph,
-		// and go-trafilatura's string concatenation): the bound there catches a regression.
+		// heap is the bound on the heap's growth during the check: 64 MiB, 96 for the 5 MB
+		// page, whose tree and index hold about ten times its size while it is read.
 		heap uint64
 	}{
 		{"endless body", "", answer{serve: func(w http.ResponseWriter, r *http.Request) {
@@ -508,13 +506,10 @@ func TestHostileLimits(t *testing.T) {
 			}
 		}}, watcher.ResultFailed, "timed out after 2s", 64 << 20},
 		{"5 MB of text", "", answer{header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: bigPage},
-			watcher.ResultNew, "", 512 << 20},
+			watcher.ResultNew, "", 96 << 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.result == watcher.ResultNew && testing.Short() {
-				t.Skip("extracting 5 MB takes about 20 s (minutes under -race)")
-			}
 			e := newHostile(t, tt.extra, tt.a)
 			var (
 				evs     []watcher.Event
@@ -540,9 +535,6 @@ func TestHostileLimits(t *testing.T) {
 			}
 			if peak > tt.heap {
 				t.Errorf("the heap grew by %s, more than %s", mib(peak), mib(tt.heap))
-			}
-			if took > 60*time.Second {
-				t.Errorf("the check took %s", took)
 			}
 		})
 	}

@@ -263,3 +263,26 @@ func TestPageLang(t *testing.T) {
 		})
 	}
 }
+
+// A page of more paragraphs than trafilatura is given is read whole from the element that
+// holds them, in order, without the page's menus and footer.
+func TestManyParagraphs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html lang="fr"><head><title>Rapport</title></head><body><nav><p>Accueil</p><p>Monde</p></nav><main><h1>Rapport</h1>`)
+	for i := range maxParagraphs + 500 {
+		fmt.Fprintf(&b, "<p>Paragraphe %d du rapport sur la convention, signée par %d pays.</p>\n", i, i%90)
+	}
+	b.WriteString(`</main><footer><p>Mentions légales du site.</p></footer></body></html>`)
+	a, err := HTML(b.String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Body) != maxParagraphs+500 || a.Title != "Rapport" {
+		t.Fatalf("title %q, %d paragraphs", a.Title, len(a.Body))
+	}
+	for i, p := range a.Body {
+		if !strings.HasPrefix(p, fmt.Sprintf("Paragraphe %d ", i)) {
+			t.Fatalf("paragraph %d is %q", i, p)
+		}
+	}
+}

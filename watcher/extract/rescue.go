@@ -56,12 +56,22 @@ func rescue(ix *index, body []string) []string {
 		}
 	}
 
+	// Whether a paragraph is already extracted: most are, word for word, which a set
+	// answers at once; only the others are looked for inside the extracted lines. A search
+	// of all the lines for every paragraph would grow with the square of the page.
 	var have strings.Builder
+	kept := make(map[string]bool, len(body))
 	for _, p := range body {
-		have.WriteString(squash(p))
+		q := squash(p)
+		kept[q] = true
+		have.WriteString(q)
 		have.WriteByte('|')
 	}
 	all := have.String()
+	extracted := func(text string) bool {
+		q := squash(text)
+		return kept[q] || strings.Contains(all, q)
+	}
 
 	type extra struct {
 		order int
@@ -78,12 +88,12 @@ func rescue(ix *index, body []string) []string {
 		if !inside && !after || !hangsOff(p, spine) {
 			continue
 		}
-		if !isProse(p) || strings.Contains(all, squash(p.text)) {
+		if !isProse(p) || extracted(p.text) {
 			continue
 		}
 		extras = append(extras, extra{o, p.text})
 	}
-	if h := trailingHeading(last); h != nil && !strings.Contains(all, squash(textOf(h))) {
+	if h := trailingHeading(last); h != nil && !extracted(textOf(h)) {
 		extras = append(extras, extra{ix.order[h], textOf(h)})
 	}
 	if len(extras) == 0 {

@@ -648,7 +648,9 @@ func trim(b *bbolt.Bucket, n int) error {
 
 func gzipText(s string) ([]byte, error) {
 	var buf bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	w := gzips.Get().(*gzip.Writer)
+	defer gzips.Put(w)
+	w.Reset(&buf)
 	if _, err := io.WriteString(w, s); err != nil {
 		return nil, err
 	}
@@ -657,6 +659,13 @@ func gzipText(s string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// gzips keeps compressors for reuse: each holds about a megabyte of tables, which a new one
+// per snapshot would allocate and clear again.
+var gzips = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return w
+}}
 
 func gunzip(z []byte) (string, error) {
 	r, err := gzip.NewReader(bytes.NewReader(z))
