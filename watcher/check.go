@@ -54,8 +54,16 @@ type Watcher struct {
 
 // extracting bounds the extractions in progress in the process to the number of CPUs.
 // Extraction is CPU-bound, so more at once would not finish sooner: they would only hold
-// more page trees in memory while many fetches (which are not bounded by it) arrive.
-var extracting = make(chan struct{}, runtime.GOMAXPROCS(0))
+// more page trees in memory.
+//
+// full bounds the checks under way that have no fast path (a first check, a page whose
+// regions were lost), so that thousands of them due at once (10 000 new sources) do not
+// each fetch a page to wait with it for extracting: memory is held by at most len(full)
+// pages. Eight per CPU keeps the CPUs busy while others fetch.
+var (
+	extracting = make(chan struct{}, runtime.GOMAXPROCS(0))
+	full       = make(chan struct{}, 8*runtime.GOMAXPROCS(0))
+)
 
 func (w *Watcher) now() time.Time {
 	if w.Now != nil {
@@ -71,6 +79,16 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	prev, err := w.Store.State(src.Name)
 	if err != nil {
 		return Record{}, err
+	}
+	if prev.Fingerprint == "" {
+		// No fast path: this check will extract in full. Those wait for their turn before
+		// fetching, not holding a fetched page while extractions run.
+		select {
+		case full <- struct{}{}:
+			defer func() { <-full }()
+		case <-ctx.Done():
+			return Record{Source: src.Name, State: prev}, ctx.Err()
+		}
 	}
 	c := &checkRun{w: w, src: src, prev: prev, rec: Record{Source: src.Name, State: prev}}
 	c.rec.Check.Time = w.now()

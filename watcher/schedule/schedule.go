@@ -58,6 +58,7 @@ type entry struct {
 	sched   *tracked
 	startup cron.EntryID // the one-off turn of an overdue source, 0 when none
 	once    *tracked
+	period  time.Duration // of sched
 	running sync.Mutex
 }
 
@@ -114,6 +115,7 @@ func (s *Scheduler) Update(checker Checker, sources []watcher.Source) error {
 		e.src, e.spec = src, s.spec(src)
 		sched := jittered{scheds[src.Name], offset(src.Name, scheds[src.Name])}
 		e.sched = &tracked{Schedule: sched}
+		e.period = period(sched)
 		e.id = s.cron.Schedule(e.sched, s.job(e, e.sched))
 		st, err := s.States.State(src.Name)
 		if err != nil {
@@ -158,11 +160,11 @@ func (s *Scheduler) job(e *entry, t *tracked) cron.Job {
 		planned, _ := t.times()
 		checker, src, ctx := s.checker, e.src, s.ctx
 		s.mu.Unlock()
-		s.run(ctx, checker, e, src, planned)
+		s.run(ctx, checker, e, src, planned, t == e.sched)
 	})
 }
 
-func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watcher.Source, planned time.Time) {
+func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watcher.Source, planned time.Time, regular bool) {
 	// One source is never checked twice at once: a turn that comes while its check is
 	// still running is skipped.
 	if !e.running.TryLock() {
@@ -177,6 +179,12 @@ func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watc
 	}
 	if st.RetryAt.After(time.Now()) {
 		s.Log.Debug("backing off", "source", src.Name, "until", st.RetryAt, "failures", st.Failures)
+		return
+	}
+	if regular && time.Since(st.LastCheck) < e.period/2 {
+		// Checked moments ago (its turn at start, or on request): this turn would only
+		// fetch the page again.
+		s.Log.Debug("checked recently, turn skipped", "source", src.Name, "last", st.LastCheck)
 		return
 	}
 	lag := time.Duration(0)
@@ -218,7 +226,7 @@ func (s *Scheduler) CheckNow(name string) error {
 	s.adhoc.Add(1)
 	go func() {
 		defer s.adhoc.Done()
-		s.run(ctx, checker, e, e.src, time.Time{})
+		s.run(ctx, checker, e, e.src, time.Time{}, false)
 	}()
 	return nil
 }
@@ -273,16 +281,20 @@ func (s *Scheduler) Stop(grace time.Duration) {
 // offset is a source's fixed place within its period: a hash of its name, so that it is
 // the same across restarts, spread uniformly over min(period, MaxJitter).
 func offset(name string, sched cron.Schedule) time.Duration {
-	now := time.Now()
-	a := sched.Next(now)
-	period := sched.Next(a).Sub(a)
-	span := min(period, MaxJitter)
+	span := min(period(sched), MaxJitter)
 	if span <= 0 {
 		return 0
 	}
 	h := fnv.New64a()
 	h.Write([]byte(name))
 	return time.Duration(h.Sum64() % uint64(span))
+}
+
+// period is the time between two turns of sched (the next two, for specs whose turns are
+// not evenly spaced).
+func period(sched cron.Schedule) time.Duration {
+	a := sched.Next(time.Now())
+	return sched.Next(a).Sub(a)
 }
 
 // tracked records the times a schedule gave cron: the one now due (planned) and the one
@@ -316,6 +328,12 @@ type jittered struct {
 }
 
 func (j jittered) Next(t time.Time) time.Time {
+	if every, ok := j.Schedule.(cron.ConstantDelaySchedule); ok {
+		// "@every d" counts from the last run, so shifting it changes nothing: sources
+		// added together would fire together forever. Give it a fixed phase instead,
+		// the multiples of d (from the zero time) plus the offset.
+		return t.Add(-j.off).Truncate(every.Delay).Add(every.Delay + j.off)
+	}
 	return j.Schedule.Next(t.Add(-j.off)).Add(j.off)
 }
 

@@ -197,6 +197,35 @@ func TestJitterSpreadsSources(t *testing.T) {
 	}
 }
 
+// Sources added at the same moment fire spread over their period, on "@every" schedules
+// (which count from the last run) as on cron specs, and keep their place turn after turn.
+func TestJitteredTimesSpread(t *testing.T) {
+	start := time.Date(2025, 10, 25, 8, 0, 0, 0, time.UTC)
+	for _, spec := range []string{"@every 1h", "@every 1m", "0 * * * *"} {
+		sched, err := parse(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := sched.Next(start)
+		period := sched.Next(first).Sub(first)
+		slots := map[time.Duration]bool{}
+		for i := range 1000 {
+			j := jittered{sched, offset(fmt.Sprintf("source-%d", i), sched)}
+			n := j.Next(start)
+			if !n.After(start) || n.Sub(start) > period+MaxJitter {
+				t.Fatalf("%s: next %s after %s", spec, n, start)
+			}
+			if again := j.Next(n); again.Sub(n) != period {
+				t.Fatalf("%s: %s then %s, not a period apart", spec, n, again)
+			}
+			slots[n.Sub(start)*60/min(period, MaxJitter)] = true
+		}
+		if len(slots) < 50 {
+			t.Fatalf("%s: 1000 sources fire in %d of 60 slots of their window", spec, len(slots))
+		}
+	}
+}
+
 func TestStopCancelsAfterGrace(t *testing.T) {
 	st := &states{m: map[string]watcher.State{}}
 	c := newChecker(time.Hour)
@@ -216,5 +245,28 @@ func TestStopCancelsAfterGrace(t *testing.T) {
 	}
 	if c.count("stuck") != 0 {
 		t.Fatal("a canceled check was counted as done")
+	}
+}
+
+// A regular turn that comes less than half a period after the last check (the source's
+// turn at start, a check on request) is skipped; a turn at start or on request is not.
+func TestRecentCheckSkipsTurn(t *testing.T) {
+	st := &states{m: map[string]watcher.State{"fresh": {LastCheck: time.Now().Add(-10 * time.Minute)}}}
+	s := newScheduler(st)
+	c := newChecker(0)
+	e := &entry{period: time.Hour}
+	src := watcher.Source{Name: "fresh"}
+	s.run(context.Background(), c, e, src, time.Now(), true)
+	if n := c.count("fresh"); n != 0 {
+		t.Fatalf("checked %d times 10 minutes after its last check on an hourly schedule", n)
+	}
+	s.run(context.Background(), c, e, src, time.Time{}, false)
+	if n := c.count("fresh"); n != 1 {
+		t.Fatalf("a check on request ran %d times", n)
+	}
+	st.set("fresh", watcher.State{LastCheck: time.Now().Add(-40 * time.Minute)})
+	s.run(context.Background(), c, e, src, time.Now(), true)
+	if n := c.count("fresh"); n != 2 {
+		t.Fatalf("a turn 40 minutes after the last check ran %d times", n)
 	}
 }
