@@ -102,6 +102,9 @@ type Source struct {
 	Schedule string   // overrides Defaults.Schedule when not empty
 	Selector string   // CSS selector of the article body; "" lets the extractor guess
 	Ignore   []string // RE2 patterns whose matches are dropped before diffing
+	// Robots overrides Defaults.Robots for this source when set: false fetches it whatever
+	// the site's robots.txt says (a page you have permission to watch), true honours it.
+	Robots *bool
 	// Line is where the source starts in the configuration file, 0 when it
 	// did not come from a file (the embedded seeds).
 	Line int

@@ -92,6 +92,7 @@ func TestLoadBad(t *testing.T) {
 		{"bad_listen.yaml", 2, `http.listen: "8787" is not host:port`},
 		{"bad_log_level.yaml", 2, `log.level: "loud" must be debug, info, warn or error`},
 		{"bad_bool.yaml", 2, `defaults.robots: "maybe" is not true or false`},
+		{"bad_source_robots.yaml", 4, `sources[0].robots: "no" is not true or false`},
 		{"unknown_root_key.yaml", 3, `source: unknown key (did you mean "sources"?); allowed keys: storage, defaults, http, log, sources`},
 		{"repeated_key.yaml", 4, `defaults.timeout: repeated key (first at line 2)`},
 		{"duplicate_name.yaml", 6, `sources[2].name: "vtv" is already used by sources[0] (line 2)`},
@@ -240,11 +241,11 @@ func TestExample(t *testing.T) {
 	}
 	fields := map[string]bool{}
 	for _, s := range c.Sources {
-		for k, v := range map[string]bool{"schedule": s.Schedule != "", "selector": s.Selector != "", "ignore": len(s.Ignore) > 0} {
+		for k, v := range map[string]bool{"schedule": s.Schedule != "", "selector": s.Selector != "", "ignore": len(s.Ignore) > 0, "robots": s.Robots != nil} {
 			fields[k] = fields[k] || v
 		}
 	}
-	if len(fields) != 3 || !fields["schedule"] || !fields["selector"] || !fields["ignore"] {
+	if len(fields) != 4 || !fields["schedule"] || !fields["selector"] || !fields["ignore"] || !fields["robots"] {
 		t.Errorf("example.yaml should show every source field, got %v", fields)
 	}
 }

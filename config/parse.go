@@ -26,7 +26,7 @@ var (
 	storageKeys   = []string{"path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
 	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots"}
-	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore"}
+	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots"}
 	notifyKeys    = []string{"timeout", "retry", "endpoints"}
 	retryKeys     = []string{"initial_delay", "max_delay", "max_attempts"}
 	endpointKeys  = []string{"name", "url", "secret", "headers", "types", "sources", "figures_only", "subjects", "min_change", "min_change_pct"}
@@ -315,6 +315,9 @@ func (d *decoder) sources(f field, n *yaml.Node, c *Config) {
 				d.str(g, p.val, &s.Kind)
 			case "ignore":
 				d.list(g, p.val, &s.Ignore)
+			case "robots":
+				s.Robots = new(bool)
+				d.boolean(g, p.val, s.Robots)
 			}
 		}
 		c.Sources = append(c.Sources, s)

@@ -29,6 +29,7 @@ type Source struct {
 	Ignore   []*regexp.Regexp
 	Origin   string // where it was declared: "seed", "config", "added" or "discovered"
 	Kind     string // "" for a news article; "treaty-status" for the UN depositary record
+	Robots   *bool  // honour robots.txt; nil for the fetcher's default
 }
 
 // Kinds of sources other than news articles.

@@ -217,7 +217,7 @@ func (a *app) sources() ([]watcher.Source, error) {
 
 func sourceFromConfig(s config.Source, origin string) (watcher.Source, error) {
 	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
-		Selector: s.Selector, Kind: s.Kind, Origin: origin}
+		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots}
 	if src.Kind == "article" {
 		src.Kind = ""
 	}

@@ -105,8 +105,11 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 	if err != nil {
 		return nil, err
 	}
-	c := base.Clone() // shares the host's backend and its limit; carries this fetch's context and callbacks
+	c := base.Clone() // shares the host's backend, robots.txt cache and limit; carries this fetch's context and callbacks
 	c.Context = ctx
+	if src.Robots != nil {
+		c.IgnoreRobotsTxt = !*src.Robots
+	}
 	var (
 		page *watcher.Page
 		ct   string

@@ -674,3 +674,44 @@ func TestRobotsCap(t *testing.T) {
 		})
 	}
 }
+
+// robots.txt is honoured by default and per source: a source may be fetched whatever it
+// says, or held to it when the default ignores it.
+func TestRobots(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<html><body><p>Article</p></body></html>")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	yes, no := true, false
+	tests := []struct {
+		robots  bool  // the fetcher's default
+		source  *bool // the source's override
+		path    string
+		refused bool
+	}{
+		{true, nil, "/public/a", false},
+		{true, nil, "/private/a", true},
+		{true, &no, "/private/a", false},
+		{false, nil, "/private/a", false},
+		{false, &yes, "/private/a", true},
+	}
+	for _, tt := range tests {
+		f := newFetcher(t, fetch.Options{Robots: tt.robots})
+		src := watcher.Source{Name: "a", URL: srv.URL + tt.path, Robots: tt.source}
+		p, err := f.Fetch(context.Background(), src, watcher.Validators{})
+		if tt.refused {
+			if err == nil || !strings.Contains(err.Error(), "robots.txt") {
+				t.Errorf("default %v, source %v, %s: %v; want refused by robots.txt", tt.robots, tt.source, tt.path, err)
+			}
+			continue
+		}
+		if err != nil || p.Status != 200 {
+			t.Errorf("default %v, source %v, %s: %v", tt.robots, tt.source, tt.path, err)
+		}
+	}
+}
