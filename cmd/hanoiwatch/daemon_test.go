@@ -170,6 +170,23 @@ func TestDaemon(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "in use by another hanoiwatch process") {
 		t.Fatalf("check while the daemon runs: %v\n%s", err, out)
 	}
+	// add and remove send the change to the daemon, with the config's token.
+	out, err = exec.Command(bin, "add", e.base+site.Path("vtv")+"?v=2", "--name", "vtv-copy", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "through the running daemon") {
+		t.Fatalf("add while the daemon runs: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "sources", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "vtv-copy") {
+		t.Fatalf("sources after an add through the daemon: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "remove", "vtv-copy", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "removed vtv-copy") {
+		t.Fatalf("remove while the daemon runs: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "remove", "no-such-source", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "404") {
+		t.Fatalf("remove of an unknown source through the daemon: %v\n%s", err, out)
+	}
 
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/store"
 	"hanoiwatch/watcher/web"
 )
 
@@ -93,4 +96,50 @@ func (r *remote) sources() ([]watcher.Source, error) {
 		out[i] = watcher.Source{Name: v.Name, URL: v.URL, Origin: v.Origin, Lang: v.Lang, Schedule: v.Schedule}
 	}
 	return out, nil
+}
+
+// change sends a change (POST /api/sources, DELETE /api/sources/NAME) with the config's
+// bearer token, and fails with the API's own message.
+func (r *remote) change(method, path, token string, body any) error {
+	var buf bytes.Buffer
+	if body != nil {
+		if err := json.NewEncoder(&buf).Encode(body); err != nil {
+			return err
+		}
+	}
+	req, err := http.NewRequest(method, r.base+path, &buf)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("daemon API: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		var e struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		return fmt.Errorf("daemon API %s %s: %s: %s", method, path, resp.Status, e.Error)
+	}
+	return nil
+}
+
+// changeThroughDaemon is load for the commands that change the watch list: while a running
+// daemon holds the database, it returns the daemon to send the change to instead. The
+// change needs the config's http.token, which the daemon checks.
+func (a *app) changeThroughDaemon() (*remote, error) {
+	err := a.load()
+	if !errors.Is(err, store.ErrLocked) {
+		return nil, err
+	}
+	r := dialDaemon(a.cfg.HTTP.Listen)
+	if r == nil {
+		return nil, err
+	}
+	if a.cfg.HTTP.Token == "" {
+		return nil, fmt.Errorf("%w\n(the daemon holds the database and takes changes through its API, which needs http.token in the config)", err)
+	}
+	return r, nil
 }

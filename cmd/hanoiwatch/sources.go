@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"hanoiwatch/config"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/web"
 )
 
 func (a *app) sourcesCmd() *cobra.Command {
@@ -89,8 +91,17 @@ func (a *app) addCmd() *cobra.Command {
 			if err := validate(watcher.Source{Name: add.Name, URL: add.URL, Schedule: add.Schedule, Selector: add.Selector, Lang: add.Lang}); err != nil {
 				return fmt.Errorf("add: %w", err)
 			}
-			if err := a.load(); err != nil {
+			r, err := a.changeThroughDaemon()
+			if err != nil {
 				return err
+			}
+			if r != nil {
+				n := web.NewSource{Name: add.Name, URL: add.URL, Schedule: add.Schedule, Selector: add.Selector, Lang: add.Lang}
+				if err := r.change(http.MethodPost, "/api/sources", a.cfg.HTTP.Token, n); err != nil {
+					return fmt.Errorf("add: %w", err)
+				}
+				fmt.Fprintf(a.out, "added %s: %s (through the running daemon)\n", add.Name, add.URL)
+				return nil
 			}
 			defer a.close()
 			srcs, err := a.sources()
@@ -158,8 +169,16 @@ func (a *app) removeCmd() *cobra.Command {
 		Short: "Stop watching a source (its history stays in the database)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.load(); err != nil {
+			r, err := a.changeThroughDaemon()
+			if err != nil {
 				return err
+			}
+			if r != nil {
+				if err := r.change(http.MethodDelete, "/api/sources/"+url.PathEscape(args[0]), a.cfg.HTTP.Token, nil); err != nil {
+					return fmt.Errorf("remove: %w", err)
+				}
+				fmt.Fprintf(a.out, "removed %s (through the running daemon)\n", args[0])
+				return nil
 			}
 			defer a.close()
 			srcs, err := a.sources()

@@ -112,6 +112,8 @@ func TestOverdueSourcesAreCheckedAtStart(t *testing.T) {
 	if n := s.Next("fresh"); n.Before(time.Now()) || n.After(time.Now().Add(time.Hour+MaxJitter)) {
 		t.Fatalf("next check of fresh: %v", n)
 	}
+	// The one-off turns are gone from cron once they have come: one entry per source.
+	waitFor(t, "one-off turns removed", func() bool { return len(s.cron.Entries()) == 3 })
 }
 
 func TestNeverTwiceAtOnce(t *testing.T) {
@@ -191,9 +193,13 @@ func TestJitterSpreadsSources(t *testing.T) {
 		t.Fatalf("1000 sources fall in only %d distinct minutes", len(seen))
 	}
 	// The offset depends on the name alone, so a source keeps its place across restarts:
-	// this value must not change from one build to the next.
-	if got := offset("vtv", sched); got != 699098975971 {
-		t.Fatalf("offset of vtv on @every 1h = %d, was 699098975971", int64(got))
+	// this value must not change from one build to the next. (It changed once, when
+	// offsets became whole seconds.)
+	if got := offset("vtv", sched); got != 871*time.Second {
+		t.Fatalf("offset of vtv on @every 1h = %s, was 14m31s", got)
+	}
+	if off := offset("vtv", sched); off%time.Second != 0 {
+		t.Fatalf("offset %s is not whole seconds: sources would not share cron's wake-ups", off)
 	}
 }
 
