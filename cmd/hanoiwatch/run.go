@@ -64,14 +64,17 @@ type daemon struct {
 	sources []watcher.Source
 }
 
-// memoryLimit is the daemon's soft heap limit unless GOMEMLIMIT says otherwise: extraction
-// makes garbage in bursts, and a daemon running for months should give it back rather than
-// let the heap settle at its largest burst.
-const memoryLimit = 192 << 20
+// daemonMemoryLimit is the daemon's soft heap limit unless GOGC or GOMEMLIMIT say
+// otherwise, with the default GOGC: extraction makes garbage in bursts, and a daemon
+// running for months should give it back rather than let the heap settle at its largest
+// burst; but a first round of thousands of extractions needs room (at 10 000 sources a
+// 64 MiB limit made the collector run without pause).
+const daemonMemoryLimit = 192 << 20
 
 func (a *app) run(ctx context.Context) error {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(daemonMemoryLimit)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
