@@ -577,16 +577,22 @@ func TestHostileBlocked(t *testing.T) {
 		return a
 	}
 	inAnHour := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
+	maintenance := `<html><head><title>Maintenance</title><style>h1{color:red}</style></head><body><h1>Back soon</h1>` +
+		`<p>The site is down for scheduled maintenance.</p><script>var captcha = 0;</script></body></html>`
 	tests := []struct {
 		name       string
 		a          answer
 		retryAfter time.Duration // the least wait the state must keep before the next check
+		outage     bool          // a 503 that is no challenge: a failure, not "blocked"
 	}{
-		{"403 Just a moment...", html(403, justAMoment, "Server", "cloudflare", "Cf-Mitigated", "challenge"), 0},
-		{"503 Just a moment..., Retry-After seconds", html(503, justAMoment, "Retry-After", "600"), 10 * time.Minute},
-		{"403 Attention Required", html(403, attentionRequired), 0},
-		{"429 captcha, Retry-After date", html(429, captcha, "Retry-After", inAnHour), 59 * time.Minute},
-		{"401 with an empty body", answer{status: 401, header: map[string]string{"WWW-Authenticate": `Basic realm="members"`}}, 0},
+		{"403 Just a moment...", html(403, justAMoment, "Server", "cloudflare", "Cf-Mitigated", "challenge"), 0, false},
+		{"503 Just a moment..., Retry-After seconds", html(503, justAMoment, "Retry-After", "600"), 10 * time.Minute, false},
+		{"403 Attention Required", html(403, attentionRequired), 0, false},
+		{"429 captcha, Retry-After date", html(429, captcha, "Retry-After", inAnHour), 59 * time.Minute, false},
+		{"401 with an empty body", answer{status: 401, header: map[string]string{"WWW-Authenticate": `Basic realm="members"`}}, 0, false},
+		{"503 plain text", answer{status: 503, header: map[string]string{"Content-Type": "text/plain", "Retry-After": "600"}, body: []byte("Service Unavailable")}, 10 * time.Minute, true},
+		{"503 maintenance page", html(503, maintenance, "Retry-After", "600"), 10 * time.Minute, true},
+		{"503 empty", answer{status: 503, header: map[string]string{"Retry-After": "600"}}, 10 * time.Minute, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -600,9 +606,12 @@ func TestHostileBlocked(t *testing.T) {
 			evs, summary := e.run(false)
 			c, st, now := e.last()
 			status := orOK(tt.a.status, 200)
-			want := fmt.Sprintf("blocked by the site (HTTP %d): a bot challenge or access rule", status)
-			if c.Result != watcher.ResultBlocked || c.Error != want || c.Status != status {
-				t.Fatalf("check %+v; want blocked, %q", c, want)
+			result, want, counts := watcher.ResultBlocked, fmt.Sprintf("blocked by the site (HTTP %d): a bot challenge or access rule", status), "0 failed, 1 blocked"
+			if tt.outage {
+				result, want, counts = watcher.ResultFailed, "HTTP 503 Service Unavailable", "1 failed, 0 blocked"
+			}
+			if c.Result != result || c.Error != want || c.Status != status {
+				t.Fatalf("check %+v; want %s, %q", c, result, want)
 			}
 			// Reported once as a failure, never as a change or a disappearance.
 			if len(evs) != 1 || evs[0].Type != watcher.FetchFailed || evs[0].Error != want || evs[0].Status != status {
@@ -614,7 +623,7 @@ func TestHostileBlocked(t *testing.T) {
 			if tt.retryAfter > 0 && st.RetryAt.Sub(c.Time) < tt.retryAfter {
 				t.Fatalf("retry at %s, %s after the check; the site asked for %s", st.RetryAt, st.RetryAt.Sub(c.Time), tt.retryAfter)
 			}
-			if !strings.Contains(summary, "0 failed, 1 blocked") || !strings.Contains(summary, "hostile  blocked") {
+			if !strings.Contains(summary, counts) || !strings.Contains(summary, "hostile  "+result) {
 				t.Fatalf("summary:\n%s", summary)
 			}
 
@@ -626,51 +635,6 @@ func TestHostileBlocked(t *testing.T) {
 			evs, _ = e.run(false)
 			if len(evs) != 1 || evs[0].Type != watcher.ArticleRestored || evs[0].Snapshot != before.Snapshot {
 				t.Fatalf("after the block: %+v", evs)
-			}
-		})
-	}
-}
-
-// A 503 that is not a challenge is an outage: a failure like any other, never "blocked",
-// with the site's Retry-After honoured.
-func TestHostileOutage(t *testing.T) {
-	good := answer{header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: []byte(page("fr", "utf-8", frTitle, frParas))}
-	tests := []struct {
-		name string
-		a    answer
-	}{
-		{"plain text", answer{status: 503, header: map[string]string{"Content-Type": "text/plain", "Retry-After": "600"}, body: []byte("Service Unavailable")}},
-		{"maintenance page", answer{status: 503, header: map[string]string{"Content-Type": "text/html", "Retry-After": "600"},
-			body: []byte(`<html><head><title>Maintenance</title><style>h1{color:red}</style></head><body><h1>Back soon</h1>` +
-				`<p>The site is down for scheduled maintenance.</p><script>var captcha = 0;</script></body></html>`)}},
-		{"empty", answer{status: 503, header: map[string]string{"Retry-After": "600"}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newHostile(t, "", good)
-			if evs, _ := e.run(true); len(evs) != 1 || evs[0].Type != watcher.ArticleNew {
-				t.Fatalf("first events %v", byType(evs))
-			}
-			_, before, _ := e.last()
-			e.h.set(tt.a)
-			evs, summary := e.run(false)
-			c, st, _ := e.last()
-			const want = "HTTP 503 Service Unavailable"
-			if c.Result != watcher.ResultFailed || c.Error != want || c.Status != 503 {
-				t.Fatalf("check %+v; want failed, %q", c, want)
-			}
-			if len(evs) != 1 || evs[0].Type != watcher.FetchFailed || evs[0].Error != want {
-				t.Fatalf("events %+v", evs)
-			}
-			if st.Snapshot != before.Snapshot || st.RetryAt.Sub(c.Time) < 10*time.Minute {
-				t.Fatalf("state %+v after an outage", st)
-			}
-			if !strings.Contains(summary, "1 failed, 0 blocked") {
-				t.Fatalf("summary:\n%s", summary)
-			}
-			e.h.set(good)
-			if evs, _ := e.run(false); len(evs) != 1 || evs[0].Type != watcher.ArticleRestored {
-				t.Fatalf("after the outage: %+v", evs)
 			}
 		})
 	}

@@ -117,7 +117,7 @@ func (s *Scheduler) Update(checker Checker, sources []watcher.Source) error {
 		sched := jittered{scheds[src.Name], offset(src.Name, scheds[src.Name])}
 		e.sched = &tracked{Schedule: sched}
 		e.period = period(sched)
-		e.id = s.cron.Schedule(e.sched, s.job(e, e.sched))
+		e.id = s.cron.Schedule(e.sched, s.job(e))
 		st, err := s.States.State(src.Name)
 		if err != nil {
 			return err
@@ -176,10 +176,10 @@ func (s *Scheduler) spec(src watcher.Source) string {
 }
 
 // job is one source's turn.
-func (s *Scheduler) job(e *entry, t *tracked) cron.Job {
+func (s *Scheduler) job(e *entry) cron.Job {
 	return cron.FuncJob(func() {
 		s.mu.Lock()
-		planned, _ := t.times()
+		planned, _ := e.sched.times()
 		checker, src, ctx := s.checker, e.src, s.ctx
 		s.mu.Unlock()
 		s.run(ctx, checker, e, src, planned, true)
