@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -600,6 +602,53 @@ func TestDaemonDiscovery(t *testing.T) {
 	if err != nil || len(found) != 3 {
 		t.Errorf("coverage.found: %d, %v", len(found), err)
 	}
+}
+
+// TestDaemonDiscoveryReload: SIGHUP applies the discovery jobs of the new config. The
+// daemon starts with the feed on the default hourly schedule, which runs nothing during
+// the test; the reloaded config runs it every second.
+func TestDaemonDiscoveryReload(t *testing.T) {
+	// The test process must not die of a SIGHUP that comes before the daemon listens.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	site := newNewsSite(t)
+	e := newCoverageEnv(t, site, "http:\n  listen: \"off\"\n")
+	logs := &lockedBuffer{}
+	a := &app{out: &bytes.Buffer{}, errOut: logs, cfgPath: e.cfg, dbPath: e.db, daemon: true}
+	if err := a.load(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", logs.String())
+		}
+	}()
+	eventually(t, "the daemon running", 10*time.Second, func() bool { return strings.Contains(logs.String(), "hanoiwatch running") })
+	time.Sleep(2 * time.Second)
+	if found, _ := a.store.Events(time.Time{}, watcher.CoverageFound); len(found) != 0 {
+		t.Fatalf("%d articles discovered before the reload", len(found))
+	}
+
+	cfg, _ := os.ReadFile(e.cfg)
+	cfg = bytes.Replace(cfg, []byte("      kind: feed\n"), []byte("      kind: feed\n      schedule: \"@every 1s\"\n"), 1)
+	if err := os.WriteFile(e.cfg, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	eventually(t, "articles discovered after the reload", 30*time.Second, func() bool {
+		found, err := a.store.Events(time.Time{}, watcher.CoverageFound)
+		return err == nil && len(found) > 0
+	})
 }
 
 // lockedBuffer is a bytes.Buffer safe for the daemon's goroutines.

@@ -39,8 +39,8 @@ and the JSON API.
 
 Signals: SIGINT or SIGTERM stop scheduling, let checks under way finish (20 s, then they
 are canceled) and close the database; a second one exits at once. SIGHUP re-reads the
-config file: sources added, removed or rescheduled without a restart; an invalid file is
-logged and the running config kept.`,
+config file: sources added, removed or rescheduled, and the discovery jobs, without a
+restart; an invalid file is logged and the running config kept.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.daemon = true
@@ -62,6 +62,11 @@ type daemon struct {
 
 	mu      sync.Mutex
 	sources []watcher.Source
+
+	// The discovery jobs' schedule, rebuilt from the config on SIGHUP. Used by run's
+	// goroutine only.
+	ctx           context.Context
+	stopDiscovery func()
 }
 
 // daemonMemoryLimit is the daemon's soft heap limit unless GOGC or GOMEMLIMIT say
@@ -102,7 +107,8 @@ func (a *app) run(ctx context.Context) error {
 		}
 		return err
 	}
-	stopDiscovery := d.discovery(ctx)
+	d.ctx = ctx
+	d.stopDiscovery = d.discovery(ctx)
 	d.setSources(srcs)
 	// Deliveries run until the checks and the HTTP server have stopped, so that nothing
 	// recorded during shutdown waits for the next start.
@@ -144,7 +150,7 @@ func (a *app) run(ctx context.Context) error {
 		os.Exit(1)
 	}()
 	a.log.Info("stopping: waiting for checks under way", "grace", shutdownGrace)
-	stopDiscovery()
+	d.stopDiscovery()
 	d.sched.Stop(shutdownGrace)
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -194,6 +200,9 @@ func (d *daemon) reload() {
 		a.cfg = c
 	}
 	d.apply("config reloaded")
+	// The discovery jobs follow the config too; a run under way finishes first.
+	d.stopDiscovery()
+	d.stopDiscovery = d.discovery(d.ctx)
 }
 
 // apply rebuilds the pipeline and gives the scheduler the new watch list.
