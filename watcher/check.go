@@ -80,9 +80,10 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if prev.Fingerprint == "" {
+	if prev.Fingerprint == "" && prev.Failures == 0 {
 		// No fast path: this check will extract in full. Those wait for their turn before
-		// fetching, not holding a fetched page while extractions run.
+		// fetching, not holding a fetched page while extractions run. A failing source
+		// does not wait: it would hold a turn through its timeouts, and a page seldom.
 		select {
 		case full <- struct{}{}:
 			defer func() { <-full }()
