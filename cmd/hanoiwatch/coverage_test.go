@@ -557,34 +557,8 @@ func (r routeAll) Route(watcher.Event) []string { return r }
 func TestDaemonDiscovery(t *testing.T) {
 	site := newNewsSite(t)
 	e := newCoverageEnv(t, site, "http:\n  listen: \"off\"\n")
-	cfg, _ := os.ReadFile(e.cfg)
-	cfg = bytes.Replace(cfg, []byte("      kind: feed\n"), []byte("      kind: feed\n      schedule: \"@every 1s\"\n"), 1)
-	if err := os.WriteFile(e.cfg, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	a := &app{out: &bytes.Buffer{}, errOut: logs, cfgPath: e.cfg, dbPath: e.db, daemon: true}
-	if err := a.load(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.run(ctx) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	}()
+	feedEverySecond(t, e.cfg)
+	a, _ := runDaemon(t, e)
 	eventually(t, "three discovered articles checked", 30*time.Second, func() bool {
 		evs, err := a.store.Events(time.Time{}, watcher.ArticleNew)
 		if err != nil {
@@ -615,40 +589,59 @@ func TestDaemonDiscoveryReload(t *testing.T) {
 
 	site := newNewsSite(t)
 	e := newCoverageEnv(t, site, "http:\n  listen: \"off\"\n")
-	logs := &lockedBuffer{}
-	a := &app{out: &bytes.Buffer{}, errOut: logs, cfgPath: e.cfg, dbPath: e.db, daemon: true}
-	if err := a.load(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	}()
+	a, logs := runDaemon(t, e)
 	eventually(t, "the daemon running", 10*time.Second, func() bool { return strings.Contains(logs.String(), "hanoiwatch running") })
 	time.Sleep(2 * time.Second)
 	if found, _ := a.store.Events(time.Time{}, watcher.CoverageFound); len(found) != 0 {
 		t.Fatalf("%d articles discovered before the reload", len(found))
 	}
 
-	cfg, _ := os.ReadFile(e.cfg)
-	cfg = bytes.Replace(cfg, []byte("      kind: feed\n"), []byte("      kind: feed\n      schedule: \"@every 1s\"\n"), 1)
-	if err := os.WriteFile(e.cfg, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	feedEverySecond(t, e.cfg)
 	syscall.Kill(os.Getpid(), syscall.SIGHUP)
 	eventually(t, "articles discovered after the reload", 30*time.Second, func() bool {
 		found, err := a.store.Events(time.Time{}, watcher.CoverageFound)
 		return err == nil && len(found) > 0
 	})
+}
+
+// feedEverySecond rewrites the config at path so that the feed job runs every second.
+func feedEverySecond(t *testing.T, path string) {
+	t.Helper()
+	cfg, _ := os.ReadFile(path)
+	cfg = bytes.Replace(cfg, []byte("      kind: feed\n"), []byte("      kind: feed\n      schedule: \"@every 1s\"\n"), 1)
+	if err := os.WriteFile(path, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runDaemon runs `run` in-process on e until the test ends, and returns the app (whose
+// store the test may read) and the daemon's log, shown when the test fails.
+func runDaemon(t *testing.T, e *coverageEnv) (*app, *lockedBuffer) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	a := &app{out: &bytes.Buffer{}, errOut: logs, cfgPath: e.cfg, dbPath: e.db, daemon: true}
+	if err := a.load(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("run did not stop")
+		}
+		a.close()
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", logs.String())
+		}
+	})
+	return a, logs
 }
 
 // lockedBuffer is a bytes.Buffer safe for the daemon's goroutines.
