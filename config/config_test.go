@@ -82,11 +82,7 @@ func TestLoadBad(t *testing.T) {
 	t.Setenv("HANOIWATCH_TEST_UNSET", "")
 	os.Unsetenv("HANOIWATCH_TEST_UNSET") // t.Setenv restores whatever was there
 
-	tests := []struct {
-		file string
-		line int
-		want string // what follows "FILE:LINE: "
-	}{
+	tests := []badConfig{
 		{"unknown_key.yaml", 3, `defaults.timout: unknown key (did you mean "timeout"?); allowed keys: schedule, user_agent, timeout,`},
 		{"unknown_source_key.yaml", 4, `sources[0].selectr: unknown key (did you mean "selector"?); allowed keys: name, url, kind, lang, reports, schedule, selector, ignore`},
 		{"bad_listen.yaml", 2, `http.listen: "8787" is not host:port`},
@@ -125,11 +121,29 @@ func TestLoadBad(t *testing.T) {
 		{"tilde_user.yaml", 2, `storage.path: "~bob/hw.db": only "~" and "~/..." are expanded`},
 		{"user_agent_newline.yaml", 2, `defaults.user_agent: must not contain control characters`},
 	}
+	loadBad(t, filepath.Join("testdata", "bad"), tests, nil)
+}
+
+// TestLoadAllProblems checks that Load reports decoding and validation
+// problems together, in file order.
+// badConfig is a file that must not load: its one problem is at line, and the message
+// after "FILE:LINE: " contains want.
+type badConfig struct {
+	file string
+	line int
+	want string
+}
+
+// loadBad loads every file of the table from dir and checks its error; check, when not
+// nil, looks at each error too. Every file of dir must be in the table, or a new one
+// would be silently skipped.
+func loadBad(t *testing.T, dir string, tests []badConfig, check func(*testing.T, error)) {
+	t.Helper()
 	covered := map[string]bool{}
 	for _, tt := range tests {
 		covered[tt.file] = true
 		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join("testdata", "bad", tt.file)
+			path := filepath.Join(dir, tt.file)
 			_, err := Load(path)
 			if err == nil {
 				t.Fatal("Load succeeded, want an error")
@@ -147,10 +161,12 @@ func TestLoadBad(t *testing.T) {
 			if !errors.As(err, &e) || e.File != path || e.Line != tt.line {
 				t.Errorf("errors.As: got %+v, want an *Error at %s:%d", e, path, tt.line)
 			}
+			if check != nil {
+				check(t, err)
+			}
 		})
 	}
-	// Every fixture must be in the table, or a new one would be silently skipped.
-	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.yaml"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	for _, f := range files {
 		if !covered[filepath.Base(f)] {
 			t.Errorf("%s has no entry in the table", f)
@@ -158,8 +174,6 @@ func TestLoadBad(t *testing.T) {
 	}
 }
 
-// TestLoadAllProblems checks that Load reports decoding and validation
-// problems together, in file order.
 func TestLoadAllProblems(t *testing.T) {
 	data := `sources:
   - name: a

@@ -1,10 +1,7 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -71,11 +68,7 @@ func TestLoadDiscovery(t *testing.T) {
 }
 
 func TestLoadDiscoveryBad(t *testing.T) {
-	tests := []struct {
-		file string
-		line int
-		want string
-	}{
+	tests := []badConfig{
 		{"unknown_key.yaml", 3, `discovery.shedule: unknown key (did you mean "schedule"?); allowed keys: enabled, keywords, jobs, schedule`},
 		{"unknown_job_key.yaml", 6, `discovery.jobs[0].max_page: unknown key (did you mean "max_pages"?); allowed keys: name, url, kind, depth, max_pages, schedule, enabled`},
 		{"bad_schedule.yaml", 2, `discovery.schedule: "@every 10ms" is not a valid schedule: @every needs a duration of at least 1s`},
@@ -98,34 +91,7 @@ func TestLoadDiscoveryBad(t *testing.T) {
 		{"job_not_mapping.yaml", 3, `discovery.jobs[0]: must be a mapping with the keys name, url, kind,`},
 		{"not_a_mapping.yaml", 1, `discovery: must be a mapping with the keys enabled, keywords, jobs, schedule, got a single value`},
 	}
-	covered := map[string]bool{}
-	for _, tt := range tests {
-		covered[tt.file] = true
-		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join("testdata", "bad", "discovery", tt.file)
-			_, err := Load(path)
-			if err == nil {
-				t.Fatal("Load succeeded, want an error")
-			}
-			want := fmt.Sprintf("%s:%d: %s", path, tt.line, tt.want)
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error\n\t%v\ndoes not contain\n\t%s", err, want)
-			}
-			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
-				t.Errorf("got %d problems, want 1:\n%v", n, err)
-			}
-			var e *Error
-			if !errors.As(err, &e) || e.File != path || e.Line != tt.line {
-				t.Errorf("errors.As: got %+v, want an *Error at %s:%d", e, path, tt.line)
-			}
-		})
-	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "discovery", "*.yaml"))
-	for _, f := range files {
-		if !covered[filepath.Base(f)] {
-			t.Errorf("%s has no entry in the table", f)
-		}
-	}
+	loadBad(t, filepath.Join("testdata", "bad", "discovery"), tests, nil)
 }
 
 // TestDiscoveryWithoutFile checks that jobs built in Go are reported without a location.

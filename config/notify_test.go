@@ -1,8 +1,6 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -66,11 +64,7 @@ func TestNotifyDefaults(t *testing.T) {
 
 func TestLoadNotifyBad(t *testing.T) {
 	const secretURL = "SECRETTOKENVALUE" // a literal token must not be echoed either
-	tests := []struct {
-		file string
-		line int
-		want string
-	}{
+	tests := []badConfig{
 		{"unknown_key.yaml", 6, `notify.endpoints[0].header: unknown key (did you mean "headers"?); allowed keys: name, url, secret, headers,`},
 		{"unknown_notify_key.yaml", 2, `notify.retyr: unknown key (did you mean "retry"?); allowed keys: timeout, retry, endpoints`},
 		{"missing_url.yaml", 3, `notify.endpoints[0].url: required`},
@@ -100,39 +94,13 @@ func TestLoadNotifyBad(t *testing.T) {
 		{"endpoints_not_list.yaml", 2, `notify.endpoints: must be a list of endpoints, got a mapping`},
 		{"endpoint_not_mapping.yaml", 3, `notify.endpoints[0]: must be a mapping with the keys name, url,`},
 	}
-	covered := map[string]bool{}
 	// What no message may contain: the secrets and tokens of the fixtures.
 	leak := regexp.MustCompile(`MfKQ9r8G|c2hvcnQ|AAHdqTcv|XXXXXXXXXXXX|forged|` + secretURL + `|X-Evil|one\r`)
-	for _, tt := range tests {
-		covered[tt.file] = true
-		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join("testdata", "bad", "notify", tt.file)
-			_, err := Load(path)
-			if err == nil {
-				t.Fatal("Load succeeded, want an error")
-			}
-			want := fmt.Sprintf("%s:%d: %s", path, tt.line, tt.want)
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error\n\t%v\ndoes not contain\n\t%s", err, want)
-			}
-			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
-				t.Errorf("got %d problems, want 1:\n%v", n, err)
-			}
-			var e *Error
-			if !errors.As(err, &e) || e.File != path || e.Line != tt.line {
-				t.Errorf("errors.As: got %+v, want an *Error at %s:%d", e, path, tt.line)
-			}
-			if m := leak.FindString(err.Error()); m != "" {
-				t.Errorf("error shows a secret (%q):\n%v", m, err)
-			}
-		})
-	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "notify", "*.yaml"))
-	for _, f := range files {
-		if !covered[filepath.Base(f)] {
-			t.Errorf("%s has no entry in the table", f)
+	loadBad(t, filepath.Join("testdata", "bad", "notify"), tests, func(t *testing.T, err error) {
+		if m := leak.FindString(err.Error()); m != "" {
+			t.Errorf("error shows a secret (%q):\n%v", m, err)
 		}
-	}
+	})
 }
 
 // TestNotifySecretsNeverPrinted checks that values from the environment
