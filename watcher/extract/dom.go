@@ -221,6 +221,7 @@ type index struct {
 	at    []int        // at[i]: byte offset in text where nodes[i] starts
 	nodes []*html.Node // text nodes
 	order map[*html.Node]int
+	ps    []*html.Node // <p> elements, in document order
 }
 
 // newIndex indexes the text of doc (after prepare).
@@ -231,6 +232,9 @@ func newIndex(doc *html.Node) *index {
 	for n := range doc.Descendants() {
 		ix.order[n] = i
 		i++
+		if n.Type == html.ElementNode && n.DataAtom == atom.P {
+			ix.ps = append(ix.ps, n)
+		}
 		if n.Type == html.TextNode && n.Parent != nil && n.Parent.DataAtom != atom.Script {
 			s := squash(n.Data)
 			if s == "" {

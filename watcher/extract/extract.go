@@ -103,7 +103,7 @@ func HTML(page string, opt Options) (a Article, err error) {
 	ix := newIndex(doc)
 	var res *trafilatura.ExtractResult
 	if picked == nil {
-		if box := densest(doc); box != nil {
+		if box := densest(ix.ps); box != nil {
 			// A page of thousands of paragraphs (a report, a dump, a hostile page) is
 			// taken whole from the element that holds most of their text.
 			picked = []*html.Node{box}
@@ -172,15 +172,9 @@ var extractConfig = func() *trafilatura.Config {
 // reports a few hundred.
 const maxParagraphs = 2000
 
-// densest returns, for a page with more than maxParagraphs paragraphs, the element whose
-// <p> children hold the most text; nil for any other page.
-func densest(doc *html.Node) *html.Node {
-	var ps []*html.Node
-	for n := range doc.Descendants() {
-		if n.Type == html.ElementNode && n.DataAtom == atom.P {
-			ps = append(ps, n)
-		}
-	}
+// densest returns, for a page with more than maxParagraphs paragraphs ps, the element
+// whose <p> children hold the most text; nil for any other page.
+func densest(ps []*html.Node) *html.Node {
 	if len(ps) <= maxParagraphs {
 		return nil
 	}

@@ -176,7 +176,7 @@ func nth(b, sep []byte, n int) int {
 
 // hashRegion hashes the text and the tags of the element that starts b, up to its end tag.
 func hashRegion(h hash.Hash, b []byte, tag string, mark byte) bool {
-	var name [16]byte // tag names hashed, lower-cased; longer ones are cut, as no HTML tag is
+	var name [64]byte // tag names hashed, lower-cased; longer ones (custom elements) are cut
 	return scanRegion(b, tag, func(kind byte, data []byte) {
 		switch kind {
 		case '<', '/':

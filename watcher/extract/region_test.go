@@ -182,7 +182,9 @@ func tokenized(b []byte, tag string) (reading, bool) {
 // scanRegion reads every region of every corpus page as the tokenizer does: the fast
 // path hashes what the full extraction reads.
 func TestScanRegionMatchesTokenizer(t *testing.T) {
-	for _, pg := range loadCorpus(t) {
+	pages := loadCorpus(t)
+	compared := 0
+	for _, pg := range pages {
 		a, err := HTML(pg.html, Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -192,10 +194,14 @@ func TestScanRegionMatchesTokenizer(t *testing.T) {
 			at := nth(page, []byte(r.Raw), r.RawNth)
 			want, wok := tokenized(page[at:], r.Tag)
 			got, gok := scanned(page[at:], r.Tag)
+			compared++
 			if gok != wok || !slices.Equal(got, want) {
 				t.Errorf("%s, region %s: scanned %d reading (closed %v), tokenizer %d (closed %v)\n%s", pg.name, r.Raw, len(got), gok, len(want), wok, firstDiff(got, want))
 			}
 		}
+	}
+	if compared < len(pages) {
+		t.Fatalf("%d regions compared on %d pages: too few for the comparison to mean anything", compared, len(pages))
 	}
 }
 

@@ -344,7 +344,11 @@ func (s *Store) Flush() error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: writing %d checks: %w", len(batch), err)
+		n := 0
+		for _, rs := range batch {
+			n += len(rs)
+		}
+		return fmt.Errorf("store: writing %d checks: %w", n, err)
 	}
 	s.mu.Lock()
 	for src, rs := range batch {
