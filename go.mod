@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/PuerkitoBio/goquery v1.11.0
+	github.com/abadojack/whatlanggo v1.0.1
 	github.com/andybalholm/cascadia v1.3.3
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/chromedp/cdproto v0.159.0
@@ -65,3 +66,7 @@ require (
 )
 
 replace github.com/markusmobius/go-htmldate => ./watcher/extract/nodate
+
+// go-trafilatura runs this language detector on every page; watcher/extract/nolang explains why
+// it is replaced, and watcher/extract detects the language itself where the page does not state it.
+replace github.com/RadhiFadlillah/whatlanggo => ./watcher/extract/nolang

@@ -17,6 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/abadojack/whatlanggo"
 	"github.com/andybalholm/cascadia"
 	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
@@ -149,7 +150,7 @@ func HTML(page string, opt Options) (a Article, err error) {
 
 	a.Lang = pageLang(doc)
 	if a.Lang == "" {
-		a.Lang = primaryLang(meta.Language)
+		a.Lang = detectLang(a.Body)
 	}
 	a.Author = clean(meta.Author)
 	a.Date = findDate(doc)
@@ -208,6 +209,23 @@ func runTrafilatura(doc *html.Node, pageURL string) *trafilatura.ExtractResult {
 		return nil
 	}
 	return res
+}
+
+// detectLang names the language of the body's text, or "" when the detector is not sure of it:
+// a wrong guess would change how figures are read ("1,500" is 1.5 in a decimal-comma language),
+// and with "" the figure reader guesses from the words it knows. The detector reads the first
+// 2 KB: they settle the language, and on longer texts whatlanggo v1.0.1's confidence turns
+// negative (6 of the 25 real pages were "not sure" when read whole).
+func detectLang(body []string) string {
+	text := strings.Join(body, "\n")
+	if len(text) > 2048 {
+		text = strings.ToValidUTF8(text[:2048], "")
+	}
+	info := whatlanggo.Detect(text)
+	if !info.IsReliable() {
+		return ""
+	}
+	return info.Lang.Iso6391()
 }
 
 // proseWords is how many words outside links make a link-heavy line a sentence.

@@ -286,3 +286,37 @@ func TestManyParagraphs(t *testing.T) {
 		}
 	}
 }
+
+// A page that does not state its language gets the detector's, when it is sure of it.
+func TestDetectLang(t *testing.T) {
+	a, err := HTML(article("", "", ""), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Lang != "en" {
+		t.Errorf("undeclared English page: Lang = %q, want en", a.Lang)
+	}
+	if got := detectLang([]string{"OK 12"}); got != "" {
+		t.Errorf("detectLang of a two-word text = %q, want \"\" (not sure)", got)
+	}
+	// The real pages' file names start with their language.
+	pages := loadCorpus(t)
+	sure := 0
+	for _, pg := range pages {
+		a, err := HTML(pg.html, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, _ := strings.Cut(pg.name, "_")
+		switch got := detectLang(a.Body); got {
+		case want:
+			sure++
+		case "":
+		default:
+			t.Errorf("%s: detected %q", pg.name, got)
+		}
+	}
+	if sure*10 < len(pages)*9 {
+		t.Errorf("language detected on %d of %d pages", sure, len(pages))
+	}
+}

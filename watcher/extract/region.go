@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -87,52 +88,75 @@ func regions(ix *index, title *html.Node, a Article) []Region {
 }
 
 // Locate completes regions for Fingerprint: it finds each region's start tag in the raw
-// page (a full tokenizer pass) and records the tag as written and how many identical tags
-// come before it. It returns nil when a region is not found.
+// page (a pass of scanTokens, the byte scanner the fast path uses) and records the tag as
+// written and how many identical tags come before it. It returns nil when a region is not
+// found.
 func Locate(page []byte, rs []Region) []Region {
 	out := append([]Region(nil), rs...)
 	seen := make([]int, len(out))
 	found := 0
-	z := html.NewTokenizer(bytes.NewReader(page))
-	off := 0
-	for found < len(out) {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return nil
+	scanTokens(page, func(t token) bool {
+		if t.kind != '<' || !slices.ContainsFunc(out, func(r Region) bool { return equalLower(t.data, r.Tag) }) {
+			return true
 		}
-		raw := z.Raw()
-		at := off
-		off += len(raw)
-		if tt != html.StartTagToken {
-			continue
-		}
-		name, hasAttr := z.TagName()
-		tag := string(name)
-		rawTag := string(raw) // copied before TagAttr: the tokenizer reuses its buffer
-		var id, class string
-		for hasAttr {
-			var k, v []byte
-			k, v, hasAttr = z.TagAttr()
-			switch string(k) {
-			case "id":
-				id = string(v)
-			case "class":
-				class = string(v)
-			}
-		}
+		id, class := idClass(page, t.attrs)
 		for i := range out {
 			r := &out[i]
-			if r.Raw != "" || r.Tag != tag || r.ID != id || r.Class != class {
+			if r.Raw != "" || !equalLower(t.data, r.Tag) || r.ID != id || r.Class != class {
 				continue
 			}
 			if seen[i] == r.Nth {
-				r.Raw, r.RawNth = rawTag, bytes.Count(page[:at], []byte(rawTag))
+				raw := page[t.at:t.end]
+				r.Raw, r.RawNth = string(raw), bytes.Count(page[:t.at], raw)
 				found++
 			}
 			seen[i]++
 		}
+		return found < len(out)
+	})
+	if found < len(out) {
+		return nil
 	}
 	return out
+}
+
+// equalLower reports whether a tag name as written is name, which is lower case, as the
+// tokenizer compares them: only ASCII letters are folded.
+func equalLower(written []byte, name string) bool {
+	if len(written) != len(name) {
+		return false
+	}
+	for i, c := range written {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// idClass returns the id and class attributes of the tag whose attributes start at j,
+// entity-decoded; the first of repeated attributes counts, as in the parsed tree.
+func idClass(b []byte, j int) (id, class string) {
+	var gotID, gotClass bool
+	tagEnd(b, j, func(k, v []byte) {
+		switch {
+		case !gotID && equalLower(k, "id"):
+			id, gotID = attrValue(v), true
+		case !gotClass && equalLower(k, "class"):
+			class, gotClass = attrValue(v), true
+		}
+	})
+	return id, class
+}
+
+func attrValue(v []byte) string {
+	if bytes.IndexByte(v, '&') >= 0 {
+		return html.UnescapeString(string(v))
+	}
+	return string(v)
 }
 
 // Fingerprint hashes the text inside the located regions of a raw page (see Locate) without
@@ -203,27 +227,86 @@ func hashRegion(h hash.Hash, b []byte, tag string, mark byte) bool {
 // scanRegion walks the element that starts b up to its end tag, as the HTML tokenizer
 // would, and calls emit for each start tag ('<', its name as written), end tag ('/', its
 // name) and run of text ('t', the raw bytes: entities are not decoded, so two texts that
-// differ in bytes hash differently even where they read the same). Comments, doctypes and
-// the contents of script, style, noscript and template are skipped: they are not article
-// text. It reports whether the element closed.
-//
-// It does the work of golang.org/x/net/html's tokenizer on the fast path of every check,
-// several times faster, because it looks for '<' with a byte search instead of reading
-// one byte at a time and does not collect attributes. region_test.go holds it to the
-// tokenizer's reading of every corpus page.
+// differ in bytes hash differently even where they read the same). The contents of script,
+// style, noscript and template are skipped: they are not article text. It reports whether
+// the element closed.
 func scanRegion(b []byte, tag string, emit func(kind byte, data []byte)) bool {
-	depth, skip, i := 0, 0, 0
+	depth, skip := 0, 0
+	closed := false
+	scanTokens(b, func(t token) bool {
+		if t.kind == 't' {
+			if skip == 0 && depth > 0 {
+				emit('t', t.data)
+			}
+			return true
+		}
+		closing := t.kind == '/'
+		if depth == 0 && (closing || !bytes.EqualFold(t.data, []byte(tag))) {
+			return false // the region's own start tag was not the first token
+		}
+		hidden := equalsAny(t.data, "script", "style", "noscript", "template")
+		if closing {
+			if hidden {
+				skip = max(skip-1, 0)
+				return true
+			}
+			emit('/', t.data)
+			if bytes.EqualFold(t.data, []byte(tag)) {
+				if depth--; depth == 0 {
+					closed = true
+					return false
+				}
+			}
+			return true
+		}
+		if hidden {
+			if !t.selfClosing {
+				skip++
+			}
+		} else {
+			emit('<', t.data)
+			if bytes.EqualFold(t.data, []byte(tag)) && !voidElements[tag] && !t.selfClosing {
+				depth++
+			}
+		}
+		return depth > 0 // at 0 the region is a void or self-closing element: no text to hash
+	})
+	return closed
+}
+
+// token is what scanTokens reads: a run of text ('t', data is its raw bytes), a start tag ('<')
+// or an end tag ('/', data is the name as written). b[at:end] is the whole token; attrs is
+// where a tag's attributes start.
+type token struct {
+	kind        byte
+	data        []byte
+	at, end     int
+	attrs       int
+	selfClosing bool
+}
+
+// scanTokens reads b as golang.org/x/net/html's tokenizer does and calls fn for each token until
+// fn returns false or the input ends. Comments, doctypes and processing instructions are
+// skipped; the content of a raw-text element (script, style, title, textarea, ...) is one
+// text, markup or not. An unclosed tag or raw-text element ends the reading.
+//
+// It does the tokenizer's work on the fast path of every check several times faster,
+// because it looks for '<' with a byte search instead of reading one byte at a time and
+// does not collect attributes. region_test.go holds it to the tokenizer's reading of every
+// corpus page and of fuzzed input.
+func scanTokens(b []byte, fn func(token) bool) {
+	i := 0
 	for {
 		lt := bytes.IndexByte(b[i:], '<')
 		if lt < 0 {
-			return false
+			return
 		}
-		if lt > 0 && skip == 0 && depth > 0 {
-			emit('t', b[i:i+lt])
+		if lt > 0 && !fn(token{kind: 't', data: b[i : i+lt], at: i, end: i + lt}) {
+			return
 		}
 		i += lt
 		if i+1 >= len(b) {
-			return false
+			return
 		}
 		c := b[i+1]
 		switch {
@@ -238,71 +321,46 @@ func scanRegion(b []byte, tag string, emit func(kind byte, data []byte)) bool {
 			}
 			end := bytes.IndexByte(b[i+2:], '>')
 			if end < 0 {
-				return false
+				return
 			}
 			i += 2 + end + 1
 			continue
 		case !isLetter(c) && c != '/':
 			// "<" not followed by a tag name is text.
-			if skip == 0 && depth > 0 {
-				emit('t', b[i:i+1])
+			if !fn(token{kind: 't', data: b[i : i+1], at: i, end: i + 1}) {
+				return
 			}
 			i++
 			continue
 		}
-		closing := c == '/'
+		t := token{kind: '<', at: i}
 		start := i + 1
-		if closing {
+		if c == '/' {
+			t.kind = '/'
 			start++
 		}
 		end := start
 		for end < len(b) && !isSpace(b[end]) && b[end] != '/' && b[end] != '>' {
 			end++
 		}
-		name := b[start:end]
-		gt, selfClosing := tagEnd(b, end)
+		t.data, t.attrs = b[start:end], end
+		gt, selfClosing := tagEnd(b, end, nil)
 		if gt < 0 {
-			return false
+			return
 		}
 		i = gt + 1
-		if depth == 0 && (closing || !bytes.EqualFold(name, []byte(tag))) {
-			return false // the region's own start tag was not the first token
+		t.end, t.selfClosing = i, selfClosing
+		if !fn(t) {
+			return
 		}
-		hidden := equalsAny(name, "script", "style", "noscript", "template")
-		if closing {
-			if hidden {
-				skip = max(skip-1, 0)
-				continue
-			}
-			emit('/', name)
-			if bytes.EqualFold(name, []byte(tag)) {
-				if depth--; depth == 0 {
-					return true
-				}
-			}
-			continue
-		}
-		if hidden {
-			if !selfClosing {
-				skip++
-			}
-		} else {
-			emit('<', name)
-			if bytes.EqualFold(name, []byte(tag)) && !voidElements[tag] && !selfClosing {
-				depth++
-			}
-		}
-		if depth == 0 {
-			return false // the region is a void or self-closing element: no text to hash
-		}
-		if raw := rawText(name); raw != "" {
+		if raw := rawText(t.data); raw != "" && t.kind == '<' {
 			// The element's content is text up to its end tag, markup or not.
 			close := rawEnd(b, i, raw)
 			if close < 0 {
-				return false
+				return
 			}
-			if close > i && skip == 0 {
-				emit('t', b[i:close])
+			if close > i && !fn(token{kind: 't', data: b[i:close], at: i, end: close}) {
+				return
 			}
 			i = close
 		}
@@ -325,8 +383,9 @@ func equalsAny(name []byte, names ...string) bool {
 // tagEnd returns the offset of the '>' that ends the tag whose attributes start at j, or
 // -1, and whether the tag is self-closing ("<br/>", but not "<p a=/>", where the slash
 // ends an unquoted value). It reads attributes as the tokenizer does, so that a '>' in a
-// quoted value does not end the tag and an '=' before a name is part of it.
-func tagEnd(b []byte, j int) (int, bool) {
+// quoted value does not end the tag and an '=' before a name is part of it; attr, when not
+// nil, gets each attribute's name and raw value.
+func tagEnd(b []byte, j int, attr func(key, val []byte)) (int, bool) {
 	space := func() {
 		for j < len(b) && isSpace(b[j]) {
 			j++
@@ -348,7 +407,9 @@ func tagEnd(b []byte, j int) (int, bool) {
 				break
 			}
 		}
+		name := b[key:j]
 		named := j > key
+		var val []byte
 		space()
 		switch {
 		case j < len(b) && b[j] == '/':
@@ -363,18 +424,24 @@ func tagEnd(b []byte, j int) (int, bool) {
 				if q < 0 {
 					return -1, false
 				}
+				val = b[j+1 : j+1+q]
 				j += q + 2
 				if named {
 					lastVal = j - 2
 				}
 			default:
+				v := j
 				for j < len(b) && b[j] != '>' && !isSpace(b[j]) {
 					j++
 				}
+				val = b[v:j]
 				if named {
 					lastVal = j - 1
 				}
 			}
+		}
+		if named && attr != nil {
+			attr(name, val)
 		}
 		space()
 	}

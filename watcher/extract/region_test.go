@@ -77,23 +77,42 @@ func longestWord(s string) string {
 	return best
 }
 
-func BenchmarkFingerprint(b *testing.B) {
+// benchPage is a corpus page, its regions as HTML names them and as Locate completes them.
+func benchPage(b *testing.B) (page []byte, named, located []Region) {
 	raw, err := os.ReadFile(filepath.Join(corpusDir, "fr_lemonde_binet.html"))
 	if err != nil {
 		b.Skip(err)
 	}
-	page, _ := Decode(raw, "")
-	a, _ := HTML(page, Options{})
-	rs := Locate([]byte(page), a.Regions)
-	if len(rs) == 0 {
-		b.Skip("no regions")
+	text, _ := Decode(raw, "")
+	a, _ := HTML(text, Options{})
+	located = Locate([]byte(text), a.Regions)
+	if len(located) == 0 {
+		b.Fatal("no regions")
 	}
 	b.SetBytes(int64(len(raw)))
-	bs := []byte(page)
+	return []byte(text), a.Regions, located
+}
+
+func BenchmarkFingerprint(b *testing.B) {
+	page, _, rs := benchPage(b)
 	for b.Loop() {
-		if _, ok := Fingerprint(bs, rs); !ok {
+		if _, ok := Fingerprint(page, rs); !ok {
 			b.Fatal("no fingerprint")
 		}
+	}
+}
+
+// BenchmarkLocate compares Locate's byte scan with the tokenizer pass it replaced.
+func BenchmarkLocate(b *testing.B) {
+	for name, locate := range map[string]func([]byte, []Region) []Region{"scan": Locate, "tokenizer": locateTokenized} {
+		b.Run(name, func(b *testing.B) {
+			page, rs, _ := benchPage(b)
+			for b.Loop() {
+				if locate(page, rs) == nil {
+					b.Fatal("not found")
+				}
+			}
+		})
 	}
 }
 
@@ -231,6 +250,116 @@ func FuzzScanRegion(f *testing.F) {
 		got, gok := scanned(b, "div")
 		if wok && (!gok || !slices.Equal(got, want)) {
 			t.Fatalf("scanned %q (closed %v), tokenizer %q", got, gok, want)
+		}
+	})
+}
+
+// locateTokenized is Locate as golang.org/x/net/html's tokenizer reads the page: the
+// reference that Locate's byte scan is held to.
+func locateTokenized(page []byte, rs []Region) []Region {
+	out := append([]Region(nil), rs...)
+	seen := make([]int, len(out))
+	found := 0
+	z := html.NewTokenizer(bytes.NewReader(page))
+	off := 0
+	for found < len(out) {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return nil
+		}
+		raw := string(z.Raw())
+		at := off
+		off += len(raw)
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue // "<div/>" opens a div all the same
+		}
+		name, more := z.TagName()
+		tag := string(name)
+		var id, class *string
+		for more {
+			var k, v []byte
+			k, v, more = z.TagAttr()
+			switch {
+			case string(k) == "id" && id == nil:
+				id = new(string(v))
+			case string(k) == "class" && class == nil:
+				class = new(string(v))
+			}
+		}
+		for i := range out {
+			r := &out[i]
+			if r.Raw != "" || r.Tag != tag || r.ID != deref(id) || r.Class != deref(class) {
+				continue
+			}
+			if seen[i] == r.Nth {
+				r.Raw, r.RawNth = raw, strings.Count(string(page[:at]), raw)
+				found++
+			}
+			seen[i]++
+		}
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// Locate finds every corpus region where the tokenizer finds it, and a region of every
+// start tag of the corpus pages that has an id or class: the byte scan skips comments,
+// script and raw text as the tokenizer does.
+func TestLocateMatchesTokenizer(t *testing.T) {
+	compared := 0
+	for _, pg := range loadCorpus(t) {
+		a, err := HTML(pg.html, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := a.Regions
+		doc := parseDoc(t, pg.html)
+		nth := map[Region]int{}
+		for n := range doc.Descendants() {
+			if n.Type == html.ElementNode && (attr(n, "id") != "" || attr(n, "class") != "") {
+				r := Region{Tag: n.Data, ID: attr(n, "id"), Class: attr(n, "class")}
+				k := r
+				r.Nth = nth[k]
+				nth[k]++
+				rs = append(rs, r)
+			}
+		}
+		page := []byte(pg.html)
+		for _, r := range rs {
+			got, want := Locate(page, []Region{r}), locateTokenized(page, []Region{r})
+			compared++
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: Locate(%+v) = %+v, tokenizer %+v", pg.name, r, got, want)
+			}
+		}
+	}
+	if compared < 1000 {
+		t.Fatalf("only %d regions compared", compared)
+	}
+}
+
+// FuzzLocate: on any input, Locate finds a region where the tokenizer does.
+func FuzzLocate(f *testing.F) {
+	for _, s := range []string{
+		`<div class="a">x</div><!-- <div class="b"> --><script>"<div class='b'>"</script><div class="b">y</div>`,
+		`<title><div id=t></title><DIV ID="t" class='a&amp;b'>z</DIV><div id="t" id="u">w</div>`,
+		`<textarea><div class=b></textarea><div class=b/><div =class="b" class=b>v</div>`,
+	} {
+		f.Add(s, "b", uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, s, class string, n uint8) {
+		rs := []Region{{Tag: "div", Class: class, Nth: int(n % 4)}, {Tag: "div", ID: class}}
+		for i := range rs {
+			got, want := Locate([]byte(s), rs[i:i+1]), locateTokenized([]byte(s), rs[i:i+1])
+			if !slices.Equal(got, want) {
+				t.Fatalf("Locate(%+v) = %+v, tokenizer %+v", rs[i], got, want)
+			}
 		}
 	})
 }
