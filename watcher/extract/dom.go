@@ -191,11 +191,13 @@ func (w *walker) flush() {
 	text := clean(w.buf.String())
 	text = strings.TrimSuffix(strings.TrimSpace(text), " |")
 	if text != "" {
-		p := para{text: text, node: w.start, time: w.time}
-		if all := len(squash(text)); all > 0 {
-			p.links = float64(len(squash(w.link.String()))) / float64(all)
+		p := para{text: text, node: w.start, time: w.time, plain: words(text)}
+		if w.link.Len() > 0 { // most paragraphs link nothing
+			if all := len(squash(text)); all > 0 {
+				p.links = float64(len(squash(w.link.String()))) / float64(all)
+			}
+			p.plain = max(p.plain-words(clean(w.link.String())), 0)
 		}
-		p.plain = max(words(text)-words(clean(w.link.String())), 0)
 		w.out = append(w.out, p)
 	}
 	w.buf.Reset()

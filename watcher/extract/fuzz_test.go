@@ -42,3 +42,19 @@ func FuzzHTML(f *testing.F) {
 		}
 	})
 }
+
+// FuzzZone: on a line without digits, reZone finds and removes what reStamp does, so that
+// isFurniture may use the small pattern there.
+func FuzzZone(f *testing.F) {
+	for _, s := range []string{"Mis à jour GMT+7", "Il est parti", "UTC - heure de Paris", "vues, commentaires", "ICT lúc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsAny(s, "0123456789") {
+			return
+		}
+		if reStamp.MatchString(s) != reZone.MatchString(s) || reStamp.ReplaceAllString(s, " ") != reZone.ReplaceAllString(s, " ") {
+			t.Fatalf("%q: reStamp and reZone differ", s)
+		}
+	})
+}

@@ -18,7 +18,7 @@ var (
 	reStamp = regexp.MustCompile(`(?i)` +
 		`\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b` + // 22/10/2025, 2025-10-22, 12.08.2015
 		`|\b\d{1,2}\s*[:hH]\s*\d{2}(?::\d{2})?\s*(?:am|pm|uhr)?\b` + // 14:57, 14h57, 4:46 pm
-		`|\b(?:gmt|utc|cet|cest|bst|est|edt|pst|pdt|ict)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\b` +
+		`|` + zone +
 		`|\b\d{1,2}(?:er|st|nd|rd|th)?\.?\s+(?:jan|feb|fév|fev|mar|apr|avr|may|mai|jun|juin|jul|juil|aug|aoû|aou|sep|oct|nov|dec|déc|ene|abr|ago|dic|dez|mär|okt|set|out|gen|giu|lug|ott)[\p{L}.]*(?:\s+\d{4})?` +
 		`|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z.]*\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?` +
 		`|\btháng\s+\d{1,2}(?:\s*(?:năm|,)?\s*\d{4})?` +
@@ -35,7 +35,13 @@ var (
 	reStampLead = regexp.MustCompile(`(?i)^(?:last\s+updated|updated|published|posted|modified|mis\s+à\s+jour|publié|modifié|actualisé|cập\s+nhật|đăng\s+lúc|aktualisiert|veröffentlicht|actualizado|publicado|atualizado|aggiornato|pubblicato|更新|发布)(?:\P{L}|$)`)
 
 	reByline = regexp.MustCompile(`^(?i:by|par|von|por|bởi|di)\s+\p{Lu}`)
+
+	// reZone is the one pattern of reStamp that matches without a digit: on a line without
+	// digits (most lines) it finds what reStamp would, several times faster.
+	reZone = regexp.MustCompile(`(?i)` + zone)
 )
+
+const zone = `\b(?:gmt|utc|cet|cest|bst|est|edt|pst|pdt|ict)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\b`
 
 // adLabels are the words ad slots print; as a line of their own they are never article text.
 var adLabels = map[string]bool{
@@ -69,10 +75,14 @@ func isFurniture(line string) bool {
 	if reByline.MatchString(line) && n <= 6 && !strings.ContainsAny(line, ".!?") {
 		return true
 	}
-	if !reStamp.MatchString(line) {
+	stamp := reStamp
+	if !strings.ContainsAny(line, "0123456789") {
+		stamp = reZone
+	}
+	if !stamp.MatchString(line) {
 		return false
 	}
-	rest := reStamp.ReplaceAllString(line, " ")
+	rest := stamp.ReplaceAllString(line, " ")
 	letters := 0
 	for _, r := range rest {
 		if unicode.IsLetter(r) {

@@ -16,7 +16,10 @@ import (
 // look like two numbers to whatever reads the text downstream. A run that mixes them with
 // ordinary whitespace keeps them and drops the ordinary whitespace around them.
 func clean(s string) string {
-	s = norm.NFC.String(softSpaces.Replace(s))
+	if strings.Contains(s, "\uFDD0"[:2]) { // the first two bytes of U+FDD0–U+FDD2: a hidden hard space
+		s = softSpaces.Replace(s)
+	}
+	s = norm.NFC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false // an ordinary whitespace run is pending
