@@ -91,6 +91,11 @@ type Check struct {
 	Result   string        `json:"result"`
 	Snapshot string        `json:"snapshot,omitempty"`
 	Error    string        `json:"error,omitempty"`
+	// A stored check stands for a run: Repeats more checks with the same result, status,
+	// snapshot and error followed it, the last at Last. Status, Duration and Bytes are the
+	// first check's.
+	Repeats int       `json:"repeats,omitempty"`
+	Last    time.Time `json:"last,omitzero"`
 }
 
 // Snapshot describes one stored version of an article's text. The ID is the hash of the

@@ -59,9 +59,11 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 	root.PersistentFlags().StringVar(&a.cfgPath, "config", "", "YAML config file (default: none, the embedded seeds)")
 	root.PersistentFlags().StringVar(&a.dbPath, "db", "", "database file (default: $HANOIWATCH_DB, else storage.path of the config, else ~/.local/share/hanoiwatch/hanoiwatch.db)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "debug logging on stderr")
-	var cpuProfile string
+	var cpuProfile, memProfile string
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	root.PersistentFlags().StringVar(&memProfile, "memprofile", "", "write a heap profile (pprof) to this file when the command ends")
 	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if cpuProfile == "" {
 			return nil
@@ -73,10 +75,19 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 		a.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return pprof.StartCPUProfile(f)
 	}
-	root.PersistentPostRun = func(*cobra.Command, []string) {
+	root.PersistentPostRunE = func(*cobra.Command, []string) error {
 		if a.stopProfile != nil {
 			a.stopProfile()
 		}
+		if memProfile == "" {
+			return nil
+		}
+		f, err := os.Create(memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return pprof.Lookup("heap").WriteTo(f, 0)
 	}
 	root.AddCommand(a.checkCmd(), a.runCmd(), a.sourcesCmd(), a.addCmd(), a.removeCmd(),
 		a.snapshotsCmd(), a.showCmd(), a.diffCmd(), a.figuresCmd(), a.demoCmd(), a.configCmd(), a.treatyCmd())

@@ -4,15 +4,21 @@
 //
 // Layout (all keys sortable; numbers big-endian):
 //
-//	meta       schema → "1"
-//	sources    <name>/ state → JSON State
-//	                   snapshots/ <seq> → JSON Snapshot
+//	meta       schema → "2"
+//	states     <name> → JSON {state, run}: the source's State and the latest run of its check log
+//	sources    <name>/ snapshots/ <seq> → JSON Snapshot
 //	                   texts/     <snapshot id> → gzip(text)
-//	                   checks/    <seq> → JSON Check
+//	                   checks/    <seq> → JSON Check, the earlier runs of the check log
 //	events     <seq> → JSON Event
 //	added      <name> → JSON Added
 //	removed    <name> → RFC 3339 time
 //	outbox     <endpoint>/ <seq> → JSON Delivery, in the order the events happened
+//
+// The states of all sources lie together, apart from their snapshots, and the check log is
+// kept as runs (a check with the same outcome as the one before only counts in the latest
+// run): so an unchanged check writes one small value among the states, and a daemon that
+// checks 10 000 sources a minute keeps a few megabytes of the file in use, not every
+// source's pages.
 package store
 
 import (
@@ -36,16 +42,19 @@ import (
 	"hanoiwatch/watcher"
 )
 
-// Schema is the version of the layout this code reads and writes.
-const Schema = 1
+// Schema is the version of the layout this code reads and writes. Open upgrades a file of
+// schema 1, which kept each state in its source's bucket and a record per check.
+const Schema = 2
 
-// MaxChecks is how many check records are kept per source: enough for weeks of a tight
-// schedule, bounded so that months of running do not grow the file without end.
+// MaxChecks is how many runs of the check log are kept per source (see watcher.Check): a run
+// stands for any number of checks with one outcome, so this is months of history, bounded so
+// that a source whose outcome changes at every check does not grow the file without end.
 const MaxChecks = 2000
 
 var (
 	bMeta    = []byte("meta")
 	bSources = []byte("sources")
+	bStates  = []byte("states")
 	bEvents  = []byte("events")
 	bAdded   = []byte("added")
 	bRemoved = []byte("removed")
@@ -134,19 +143,29 @@ func Open(path string, opt Options) (*Store, error) {
 	db.MaxBatchDelay = 2 * time.Millisecond
 	s := &Store{db: db, ret: opt.Retention, now: time.Now, ro: opt.ReadOnly}
 	if opt.ReadOnly {
-		return s, s.checkSchema()
+		if err := s.checkSchema(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		return s, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage} {
+		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		m := tx.Bucket(bMeta)
-		if m.Get([]byte("schema")) == nil {
-			return m.Put([]byte("schema"), []byte(strconv.Itoa(Schema)))
+		switch string(m.Get([]byte("schema"))) {
+		case "1":
+			if err := upgrade1(tx); err != nil {
+				return fmt.Errorf("upgrading schema 1: %w", err)
+			}
+		case "":
+		default:
+			return nil // checkSchema names it
 		}
-		return nil
+		return m.Put([]byte("schema"), []byte(strconv.Itoa(Schema)))
 	})
 	if err == nil {
 		err = s.checkSchema()
@@ -195,7 +214,10 @@ func (s *Store) checkSchema() error {
 			return errors.New("not a hanoiwatch database (no meta bucket)")
 		}
 		v, _ := strconv.Atoi(string(m.Get([]byte("schema"))))
-		if v != Schema {
+		switch {
+		case v < Schema && s.ro:
+			return fmt.Errorf("database schema %d, this hanoiwatch reads schema %d: a command that writes (check, run) upgrades the file", v, Schema)
+		case v != Schema:
 			return fmt.Errorf("database schema %d, this hanoiwatch reads schema %d", v, Schema)
 		}
 		return nil
@@ -226,18 +248,68 @@ func (s *Store) State(source string) (watcher.State, error) {
 		return st, nil
 	}
 	s.mu.Unlock()
-	var st watcher.State
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := sourceBucket(tx, source)
-		if b == nil {
-			return nil
-		}
-		if v := b.Get(kState); v != nil {
-			return json.Unmarshal(v, &st)
-		}
-		return nil
+	var e stateEntry
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		e, err = readEntry(tx, source)
+		return err
 	})
-	return st, err
+	return e.State, err
+}
+
+// stateEntry is a source's value in the states bucket.
+type stateEntry struct {
+	State watcher.State  `json:"state"`
+	Run   *watcher.Check `json:"run,omitempty"` // the latest run of the check log
+}
+
+func readEntry(tx *bbolt.Tx, source string) (stateEntry, error) {
+	var e stateEntry
+	if v := tx.Bucket(bStates).Get([]byte(source)); v != nil {
+		if err := json.Unmarshal(v, &e); err != nil {
+			return e, fmt.Errorf("state of %q: %w", source, err)
+		}
+	}
+	return e, nil
+}
+
+// repeats reports whether check c has the outcome of run, and if so counts it in the run.
+func repeats(run *watcher.Check, c watcher.Check) bool {
+	if run == nil || run.Result != c.Result || run.Status != c.Status || run.Snapshot != c.Snapshot || run.Error != c.Error {
+		return false
+	}
+	run.Repeats++
+	run.Last = c.Time
+	return true
+}
+
+// upgrade1 moves the states of a schema-1 file out of the source buckets.
+func upgrade1(tx *bbolt.Tx) error {
+	sources := tx.Bucket(bSources)
+	var names [][]byte
+	if err := sources.ForEachBucket(func(k []byte) error {
+		names = append(names, bytes.Clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, name := range names {
+		b := sources.Bucket(name)
+		v := b.Get(kState)
+		if v == nil {
+			continue
+		}
+		var e stateEntry
+		if err := json.Unmarshal(v, &e.State); err != nil {
+			return fmt.Errorf("state of %q: %w", name, err)
+		}
+		if err := putJSON(tx.Bucket(bStates), name, e); err != nil {
+			return err
+		}
+		if err := b.Delete(kState); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Text returns the text of one snapshot of a source.
@@ -373,37 +445,52 @@ func (s *Store) flushLater() {
 }
 
 // write puts one record in tx. It has no effect outside the transaction, so Batch may run
-// it again.
+// it again. A check that repeats the outcome of the one before touches only the source's
+// value in the states bucket.
 func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
-	b, err := createSourceBucket(tx, r.Source)
+	e, err := readEntry(tx, r.Source)
 	if err != nil {
 		return err
 	}
-	if err := putJSON(b, kState, r.State); err != nil {
+	e.State = r.State
+	var ended *watcher.Check
+	if !repeats(e.Run, r.Check) {
+		ended, e.Run = e.Run, &r.Check
+	}
+	if err := putJSON(tx.Bucket(bStates), []byte(r.Source), e); err != nil {
 		return err
 	}
-	if err := appendJSON(b.Bucket(bChecks), r.Check); err != nil {
-		return err
-	}
-	if err := trim(b.Bucket(bChecks), MaxChecks); err != nil {
-		return err
-	}
-	if r.Snapshot != nil {
-		texts := b.Bucket(bTexts)
-		if texts.Get([]byte(r.Snapshot.ID)) == nil {
-			z, err := gzipText(r.Text)
-			if err != nil {
+	if ended != nil || r.Snapshot != nil {
+		b, err := createSourceBucket(tx, r.Source)
+		if err != nil {
+			return err
+		}
+		if ended != nil {
+			if err := appendJSON(b.Bucket(bChecks), ended); err != nil {
 				return err
 			}
-			if err := texts.Put([]byte(r.Snapshot.ID), z); err != nil {
+			// The latest run is the states bucket's: MaxChecks-1 here.
+			if err := trim(b.Bucket(bChecks), MaxChecks-1); err != nil {
 				return err
 			}
 		}
-		if err := appendJSON(b.Bucket(bSnaps), r.Snapshot); err != nil {
-			return err
-		}
-		if err := s.retain(b); err != nil {
-			return err
+		if r.Snapshot != nil {
+			texts := b.Bucket(bTexts)
+			if texts.Get([]byte(r.Snapshot.ID)) == nil {
+				z, err := gzipText(r.Text)
+				if err != nil {
+					return err
+				}
+				if err := texts.Put([]byte(r.Snapshot.ID), z); err != nil {
+					return err
+				}
+			}
+			if err := appendJSON(b.Bucket(bSnaps), r.Snapshot); err != nil {
+				return err
+			}
+			if err := s.retain(b); err != nil {
+				return err
+			}
 		}
 	}
 	ev := tx.Bucket(bEvents)
@@ -491,19 +578,27 @@ func (s *Store) Snapshots(source string) ([]watcher.Snapshot, error) {
 	return out, err
 }
 
-// Checks lists the last n checks of a source (all when n <= 0), oldest first.
+// Checks lists the last n runs of a source's check log (all when n <= 0), oldest first:
+// each is a check and the checks with the same outcome that followed it (Repeats, Last).
 func (s *Store) Checks(source string, n int) ([]watcher.Check, error) {
 	var out []watcher.Check
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := sourceBucket(tx, source)
-		if b == nil {
-			return nil
+		if b := sourceBucket(tx, source); b != nil {
+			if err := eachJSON(b.Bucket(bChecks), func(c watcher.Check) { out = append(out, c) }); err != nil {
+				return err
+			}
 		}
-		return eachJSON(b.Bucket(bChecks), func(c watcher.Check) { out = append(out, c) })
+		e, err := readEntry(tx, source)
+		if e.Run != nil {
+			out = append(out, *e.Run)
+		}
+		return err
 	})
 	s.mu.Lock()
 	for _, r := range s.pending[source] {
-		out = append(out, r.Check)
+		if len(out) == 0 || !repeats(&out[len(out)-1], r.Check) {
+			out = append(out, r.Check)
+		}
 	}
 	s.mu.Unlock()
 	if len(out) > MaxChecks {
@@ -652,24 +747,32 @@ func trim(b *bbolt.Bucket, n int) error {
 
 func gzipText(s string) ([]byte, error) {
 	var buf bytes.Buffer
-	w := gzips.Get().(*gzip.Writer)
-	defer gzips.Put(w)
-	w.Reset(&buf)
+	var w *gzip.Writer
+	select {
+	case w = <-gzips:
+		w.Reset(&buf)
+	default:
+		w, _ = gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	}
 	if _, err := io.WriteString(w, s); err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
+	select {
+	case gzips <- w:
+	default:
+	}
 	return buf.Bytes(), nil
 }
 
-// gzips keeps compressors for reuse: each holds about a megabyte of tables, which a new one
-// per snapshot would allocate and clear again.
-var gzips = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return w
-}}
+// gzips keeps compressors for reuse: each holds about 800 KB of tables, which a new one per
+// snapshot would allocate and clear again (800 MB in a first round of 1 000 pages, and the
+// collections that come with it). Not a sync.Pool: that is emptied by every other
+// collection, which under a tight memory limit comes every few snapshots. Snapshots are
+// written in bbolt's single write transaction, so two compressors are plenty.
+var gzips = make(chan *gzip.Writer, 2)
 
 func gunzip(z []byte) (string, error) {
 	r, err := gzip.NewReader(bytes.NewReader(z))

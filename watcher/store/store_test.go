@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -187,20 +186,33 @@ func quiet(source string, at time.Time) watcher.Record {
 // waiting records.
 func onDisk(t *testing.T, s *Store, source string) (watcher.State, int) {
 	t.Helper()
-	var st watcher.State
-	n := 0
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := sourceBucket(tx, source)
-		if b == nil {
-			return nil
+	var e stateEntry
+	var runs []watcher.Check
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		if b := sourceBucket(tx, source); b != nil {
+			if err := eachJSON(b.Bucket(bChecks), func(c watcher.Check) { runs = append(runs, c) }); err != nil {
+				return err
+			}
 		}
-		n = b.Bucket(bChecks).Stats().KeyN
-		return json.Unmarshal(b.Get(kState), &st)
+		e, err = readEntry(tx, source)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, n
+	if e.Run != nil {
+		runs = append(runs, *e.Run)
+	}
+	return e.State, count(runs)
+}
+
+// count is the number of checks in runs of the check log.
+func count(runs []watcher.Check) int {
+	n := 0
+	for _, r := range runs {
+		n += 1 + r.Repeats
+	}
+	return n
 }
 
 // Quiet records wait for a flush, are seen by reads meanwhile, go to disk before a later
@@ -219,8 +231,8 @@ func TestQuietRecords(t *testing.T) {
 	if st, err := s.State("x"); err != nil || !st.LastCheck.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("state %+v (%v): the waiting record is not seen", st, err)
 	}
-	if cs, _ := s.Checks("x", 0); len(cs) != 2 {
-		t.Fatalf("%d checks, want 2", len(cs))
+	if cs, _ := s.Checks("x", 0); count(cs) != 2 {
+		t.Fatalf("%d checks, want 2", count(cs))
 	}
 	if st, n := onDisk(t, s, "x"); n != 1 || !st.LastCheck.Equal(t0) {
 		t.Fatalf("on disk before a flush: %d checks, state %+v", n, st)
@@ -314,13 +326,19 @@ func TestQuietRecordsConcurrent(t *testing.T) {
 	for i := range sources {
 		src := fmt.Sprintf("s%d", i)
 		cs, err := s.Checks(src, 0)
-		if err != nil || len(cs) != rounds {
-			t.Fatalf("%s: %d checks (%v), want %d", src, len(cs), err, rounds)
+		if err != nil || count(cs) != rounds {
+			t.Fatalf("%s: %d checks (%v), want %d", src, count(cs), err, rounds)
 		}
-		for j, c := range cs {
-			if !c.Time.Equal(t0.Add(time.Duration(j) * time.Minute)) {
-				t.Fatalf("%s: check %d at %s, out of order", src, j, c.Time)
+		j := 0 // the round of the run's first check
+		for _, c := range cs {
+			last := c.Time
+			if c.Repeats > 0 {
+				last = c.Last
 			}
+			if !c.Time.Equal(t0.Add(time.Duration(j)*time.Minute)) || !last.Equal(t0.Add(time.Duration(j+c.Repeats)*time.Minute)) {
+				t.Fatalf("%s: run %+v, want rounds %d to %d: out of order", src, c, j, j+c.Repeats)
+			}
+			j += 1 + c.Repeats
 		}
 		if st, _ := s.State(src); !st.LastCheck.Equal(t0.Add((rounds - 1) * time.Minute)) {
 			t.Fatalf("%s: state %+v is not the last record's", src, st)
@@ -340,7 +358,126 @@ func TestQuietRecordsFlushError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "writing") {
 		t.Fatalf("after a failed flush: %v", err)
 	}
-	if cs, _ := s.Checks("x", 0); len(cs) != 2 {
-		t.Fatalf("%d checks waiting, want 2", len(cs))
+	if cs, _ := s.Checks("x", 0); count(cs) != 2 {
+		t.Fatalf("%d checks waiting, want 2", count(cs))
 	}
+}
+
+// The check log keeps runs: a check with the outcome of the one before counts in the latest
+// run and writes only the source's state, not its bucket.
+func TestCheckRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hw.db")
+	s := open(t, path, Options{})
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	failed := func(i int, msg string) watcher.Record {
+		return watcher.Record{Source: "x", Check: watcher.Check{Time: at(i), Result: watcher.ResultFailed, Error: msg},
+			State: watcher.State{LastCheck: at(i), Failures: 1}}
+	}
+	record(t, s, "x", "first text", at(0))
+	for i := 1; i <= 4; i++ {
+		if err := s.Record(quiet("x", at(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var logged int
+	s.db.View(func(tx *bbolt.Tx) error {
+		logged = sourceBucket(tx, "x").Bucket(bChecks).Stats().KeyN
+		return nil
+	})
+	if logged != 1 {
+		t.Fatalf("%d runs in the source's bucket after 4 repeated checks, want 1 (the first check's)", logged)
+	}
+	for i, r := range []watcher.Record{failed(5, "timeout"), failed(6, "timeout"), failed(7, "connection refused"), quiet("x", at(8)), quiet("x", at(9))} {
+		if err := s.Record(r); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+	}
+	want := []struct {
+		first, last int
+		result      string
+	}{{0, 0, watcher.ResultChanged}, {1, 4, watcher.ResultUnchanged}, {5, 6, watcher.ResultFailed}, {7, 7, watcher.ResultFailed}, {8, 9, watcher.ResultUnchanged}}
+	for _, stage := range []string{"waiting", "flushed", "reopened"} {
+		switch stage {
+		case "flushed":
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		case "reopened":
+			s.Close()
+			s = open(t, path, Options{})
+		}
+		runs, err := s.Checks("x", 0)
+		if err != nil || len(runs) != len(want) {
+			t.Fatalf("%s: %d runs (%v), want %d: %+v", stage, len(runs), err, len(want), runs)
+		}
+		for i, w := range want {
+			r := runs[i]
+			last := r.Time
+			if r.Repeats > 0 {
+				last = r.Last
+			}
+			if r.Result != w.result || !r.Time.Equal(at(w.first)) || !last.Equal(at(w.last)) || r.Repeats != w.last-w.first {
+				t.Errorf("%s: run %d = %+v, want %s from minute %d to %d", stage, i, r, w.result, w.first, w.last)
+			}
+		}
+		if runs, _ := s.Checks("x", 2); len(runs) != 2 || runs[1].Result != watcher.ResultUnchanged {
+			t.Errorf("%s: the last 2 runs: %+v", stage, runs)
+		}
+	}
+}
+
+// A file of schema 1 (states in the source buckets) is upgraded at open, its history kept.
+func TestUpgradeSchema1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hw.db")
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		m, _ := tx.CreateBucket(bMeta)
+		m.Put([]byte("schema"), []byte("1"))
+		src, _ := tx.CreateBucket(bSources)
+		x, _ := src.CreateBucket([]byte("x"))
+		for _, b := range [][]byte{bSnaps, bTexts, bChecks} {
+			x.CreateBucket(b)
+		}
+		for i := range 3 {
+			appendJSON(x.Bucket(bChecks), watcher.Check{Time: t0.Add(time.Duration(i) * time.Minute), Result: watcher.ResultUnchanged})
+		}
+		return putJSON(x, kState, watcher.State{Snapshot: "abc", LastCheck: t0.Add(2 * time.Minute), Failures: 2})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "schema 1") {
+		t.Fatalf("read-only open of a schema-1 file: %v", err)
+	}
+	s := open(t, path, Options{})
+	if st, err := s.State("x"); err != nil || st.Snapshot != "abc" || st.Failures != 2 || !st.LastCheck.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("upgraded state %+v (%v)", st, err)
+	}
+	if cs, err := s.Checks("x", 0); err != nil || count(cs) != 3 {
+		t.Fatalf("upgraded check log: %+v (%v)", cs, err)
+	}
+	if err := s.Record(quiet("x", t0.Add(3*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if cs, _ := s.Checks("x", 0); count(cs) != 4 {
+		t.Fatalf("after one more check: %+v", cs)
+	}
+	s.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get([]byte("schema")); string(v) != "2" {
+			t.Errorf("schema %q after the upgrade", v)
+		}
+		if sourceBucket(tx, "x").Get(kState) != nil {
+			t.Error("the schema-1 state is still in the source's bucket")
+		}
+		return nil
+	})
 }
