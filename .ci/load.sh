@@ -28,7 +28,7 @@ listen="127.0.0.1:$((20000 + RANDOM % 20000))"
 hw=$!
 metric() { curl -sf "http://$listen/metrics" | awk -v m="$1" '$1 ~ "^"m {s += $2} END {print s+0}'; }
 for _ in $(seq 100); do curl -sf "http://$listen/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-peak=0 anon=0 c1= t1=
+peak=0 anon=0 hpeak=0 hanon=0 c1= t1=
 start=$(date +%s)
 c0=$(metric hanoiwatch_checks_total); t0=$(metric process_cpu_seconds_total)
 while [ $(( $(date +%s) - start )) -lt "$SECS" ]; do
@@ -37,6 +37,10 @@ while [ $(( $(date +%s) - start )) -lt "$SECS" ]; do
   [ "$rss" -gt "$peak" ] && peak=$rss
   a=$(awk '/RssAnon/ {print $2}' "/proc/$hw/status")
   [ "$a" -gt "$anon" ] && anon=$a
+  if [ -n "$c1" ]; then
+    [ "$rss" -gt "$hpeak" ] && hpeak=$rss
+    [ "$a" -gt "$hanon" ] && hanon=$a
+  fi
   # The second half runs after the first round of full extractions: the steady state.
   if [ -z "$c1" ] && [ $(( $(date +%s) - start )) -ge $(( SECS / 2 )) ]; then
     c1=$(metric hanoiwatch_checks_total); t1=$(metric process_cpu_seconds_total)
@@ -50,4 +54,5 @@ echo "sources=$N seconds=$SECS schedule='$SCHED'"
 echo "whole run:   checks=$checks  checks/s=$(echo "scale=1; $checks / $SECS" | bc)  cpu_s=$cpu  ms_cpu/check=$(echo "scale=3; 1000 * $cpu / ($checks + 0.0001)" | bc)"
 echo "second half: checks=$half  checks/s=$(echo "scale=1; 2 * $half / $SECS" | bc)  ms_cpu/check=$(echo "scale=3; 1000 * $hcpu / ($half + 0.0001)" | bc)"
 echo "peak_rss_mib=$((peak / 1024)) (anonymous: $((anon / 1024)); the rest is file-backed: the binary and the database's mmap)"
+echo "second half: peak_rss_mib=$((hpeak / 1024)) (anonymous: $((hanon / 1024)))"
 grep -c 'level=ERROR' "$work/daemon.log" | sed 's/^/daemon errors logged: /'
