@@ -5,10 +5,10 @@
 // Layout (all keys sortable; numbers big-endian):
 //
 //	meta       schema → "2"
-//	states     <name> → JSON {state, run}: the source's State and the latest run of its check log
+//	states     <name> → JSON {state, run}: the source's State and the open run of its check log
 //	sources    <name>/ snapshots/ <seq> → JSON Snapshot
 //	                   texts/     <snapshot id> → gzip(text)
-//	                   checks/    <seq> → JSON Check, the earlier runs of the check log
+//	                   checks/    <seq> → JSON Check, the rest of the check log
 //	events     <seq> → JSON Event
 //	added      <name> → JSON Added
 //	removed    <name> → RFC 3339 time
@@ -260,7 +260,7 @@ func (s *Store) State(source string) (watcher.State, error) {
 // stateEntry is a source's value in the states bucket.
 type stateEntry struct {
 	State watcher.State  `json:"state"`
-	Run   *watcher.Check `json:"run,omitempty"` // the latest run of the check log
+	Run   *watcher.Check `json:"run,omitempty"` // the open run of quiet checks, not yet in the log
 }
 
 func readEntry(tx *bbolt.Tx, source string) (stateEntry, error) {
@@ -271,6 +271,12 @@ func readEntry(tx *bbolt.Tx, source string) (stateEntry, error) {
 		}
 	}
 	return e, nil
+}
+
+// isQuiet reports whether a record has nothing that a crash may lose: no snapshot, event or
+// delivery.
+func isQuiet(r watcher.Record) bool {
+	return r.Snapshot == nil && len(r.Events) == 0 && len(r.Deliveries) == 0
 }
 
 // repeats reports whether check c has the outcome of run, and if so counts it in the run.
@@ -344,7 +350,7 @@ func (s *Store) Text(source, id string) (string, error) {
 // change or an event. Reads (State, Checks) see the waiting records. The error of a
 // failed flush is returned by the next quiet Record and by Close.
 func (s *Store) Record(r watcher.Record) error {
-	if r.Snapshot == nil && len(r.Events) == 0 && len(r.Deliveries) == 0 && !s.ro {
+	if isQuiet(r) && !s.ro {
 		s.mu.Lock()
 		if s.npending < maxPending {
 			if s.pending == nil {
@@ -487,26 +493,40 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 		e.Run = old.Run
 	}
 	e.State = r.State
-	var ended *watcher.Check
-	if !repeats(e.Run, r.Check) {
-		ended, e.Run = e.Run, &r.Check
+	// A record that must be kept (a snapshot, events) writes to its source's bucket anyway:
+	// its check goes to the log at once, after the open run it ends. A quiet one opens a run,
+	// or counts in the open one, in the states bucket alone.
+	var logged []*watcher.Check
+	switch {
+	case isQuiet(r) && repeats(e.Run, r.Check):
+	case isQuiet(r):
+		if e.Run != nil {
+			logged = append(logged, e.Run)
+		}
+		e.Run = &r.Check
+	default:
+		if e.Run != nil {
+			logged = append(logged, e.Run)
+		}
+		logged = append(logged, &r.Check)
+		e.Run = nil
 	}
 	if err := putJSON(tx.Bucket(bStates), []byte(r.Source), e); err != nil {
 		return err
 	}
-	if ended != nil || r.Snapshot != nil {
+	if len(logged) > 0 || r.Snapshot != nil {
 		b, err := createSourceBucket(tx, r.Source)
 		if err != nil {
 			return err
 		}
-		if ended != nil {
-			if err := appendJSON(b.Bucket(bChecks), ended); err != nil {
+		for _, c := range logged {
+			if err := appendJSON(b.Bucket(bChecks), c); err != nil {
 				return err
 			}
-			// The latest run is the states bucket's: MaxChecks-1 here.
-			if err := trim(b.Bucket(bChecks), MaxChecks-1); err != nil {
-				return err
-			}
+		}
+		// With an open run in the states bucket, MaxChecks-1 here.
+		if err := trim(b.Bucket(bChecks), MaxChecks-1); err != nil {
+			return err
 		}
 		if r.Snapshot != nil {
 			texts := b.Bucket(bTexts)
@@ -616,6 +636,7 @@ func (s *Store) Snapshots(source string) ([]watcher.Snapshot, error) {
 // each is a check and the checks with the same outcome that followed it (Repeats, Last).
 func (s *Store) Checks(source string, n int) ([]watcher.Check, error) {
 	var out []watcher.Check
+	open := false // the last of out is the open run
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		if b := sourceBucket(tx, source); b != nil {
 			if err := eachJSON(b.Bucket(bChecks), func(c watcher.Check) { out = append(out, c) }); err != nil {
@@ -623,15 +644,16 @@ func (s *Store) Checks(source string, n int) ([]watcher.Check, error) {
 			}
 		}
 		e, err := readEntry(tx, source)
-		if e.Run != nil {
+		if open = e.Run != nil; open {
 			out = append(out, *e.Run)
 		}
 		return err
 	})
 	s.mu.Lock()
-	for _, r := range s.pending[source] {
-		if len(out) == 0 || !repeats(&out[len(out)-1], r.Check) {
+	for _, r := range s.pending[source] { // quiet records, folded as write will fold them
+		if !open || !repeats(&out[len(out)-1], r.Check) {
 			out = append(out, r.Check)
+			open = true
 		}
 	}
 	s.mu.Unlock()

@@ -364,7 +364,7 @@ func TestQuietRecordsFlushError(t *testing.T) {
 }
 
 // The check log keeps runs: a check with the outcome of the one before counts in the latest
-// run and writes only the source's state, not its bucket.
+// run. An unchanged check writes only the states bucket, even the first after a change.
 func TestCheckRuns(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hw.db")
 	s := open(t, path, Options{})
@@ -375,6 +375,14 @@ func TestCheckRuns(t *testing.T) {
 			State: watcher.State{LastCheck: at(i), Failures: 1}}
 	}
 	record(t, s, "x", "first text", at(0))
+	seq := func() (n uint64) {
+		s.db.View(func(tx *bbolt.Tx) error {
+			n = sourceBucket(tx, "x").Bucket(bChecks).Sequence()
+			return nil
+		})
+		return n
+	}
+	kept := seq()
 	for i := 1; i <= 4; i++ {
 		if err := s.Record(quiet("x", at(i))); err != nil {
 			t.Fatal(err)
@@ -388,8 +396,8 @@ func TestCheckRuns(t *testing.T) {
 		logged = sourceBucket(tx, "x").Bucket(bChecks).Stats().KeyN
 		return nil
 	})
-	if logged != 1 {
-		t.Fatalf("%d runs in the source's bucket after 4 repeated checks, want 1 (the first check's)", logged)
+	if logged != 1 || seq() != kept {
+		t.Fatalf("%d runs in the source's bucket after 4 unchanged checks (sequence %d, was %d), want the changed check's alone: the unchanged ones are one run among the states", logged, seq(), kept)
 	}
 	for i, r := range []watcher.Record{failed(5, "timeout"), failed(6, "timeout"), failed(7, "connection refused"), quiet("x", at(8)), quiet("x", at(9))} {
 		if err := s.Record(r); err != nil {
