@@ -303,10 +303,7 @@ func TestDetectLang(t *testing.T) {
 	pages := loadCorpus(t)
 	sure := 0
 	for _, pg := range pages {
-		a, err := HTML(pg.html, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := mustHTML(t, pg.html)
 		want, _, _ := strings.Cut(pg.name, "_")
 		switch got := detectLang(a.Body); got {
 		case want:

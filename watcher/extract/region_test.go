@@ -204,10 +204,7 @@ func TestScanRegionMatchesTokenizer(t *testing.T) {
 	pages := loadCorpus(t)
 	compared := 0
 	for _, pg := range pages {
-		a, err := HTML(pg.html, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := mustHTML(t, pg.html)
 		page := []byte(pg.html)
 		for _, r := range Locate(page, a.Regions) {
 			at := nth(page, []byte(r.Raw), r.RawNth)
@@ -314,10 +311,7 @@ func deref(s *string) string {
 func TestLocateMatchesTokenizer(t *testing.T) {
 	compared := 0
 	for _, pg := range loadCorpus(t) {
-		a, err := HTML(pg.html, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := mustHTML(t, pg.html)
 		rs := a.Regions
 		doc := parseDoc(t, pg.html)
 		nth := map[Region]int{}
