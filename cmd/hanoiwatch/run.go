@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -72,19 +71,17 @@ type daemon struct {
 // The daemon's garbage collector, unless GOGC or GOMEMLIMIT say otherwise. A daemon runs
 // for months, often on a small machine: its heap may grow by half its live size between
 // collections (GOGC 50), not by all of it. At 10 000 sources that took the peak anonymous
-// memory from 75 to 51–63 MiB for a fifth more CPU per unchanged check (0.50 → 0.58–0.65 ms). A soft
-// limit cannot do that job: the first round of thousands of extractions needs its room, and
-// at 56 or 64 MiB the collector ran without pause; daemonMemoryLimit only caps bursts.
+// memory from 75 to 51–63 MiB for a fifth more CPU per unchanged check (0.50 → 0.58–0.65
+// ms). A soft limit cannot do that job: the first round of thousands of extractions needs
+// its room, and at 56 or 64 MiB the collector ran without pause; daemonMemoryLimit only
+// caps bursts.
 const (
 	daemonGCPercent   = 50
 	daemonMemoryLimit = 192 << 20
 )
 
 func (a *app) run(ctx context.Context) error {
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(daemonGCPercent)
-		debug.SetMemoryLimit(daemonMemoryLimit)
-	}
+	tuneGC(daemonGCPercent, daemonMemoryLimit)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := &daemon{a: a, mets: web.NewMetrics(reg)}

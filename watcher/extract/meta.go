@@ -37,7 +37,7 @@ var (
 	reByline = regexp.MustCompile(`^(?i:by|par|von|por|bởi|di)\s+\p{Lu}`)
 
 	// reZone is the one pattern of reStamp that matches without a digit: on a line without
-	// digits (most lines) it finds what reStamp would, several times faster.
+	// digits (most lines) it finds what reStamp would, with one alternative instead of fifteen.
 	reZone = regexp.MustCompile(`(?i)` + zone)
 )
 

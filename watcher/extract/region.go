@@ -241,7 +241,7 @@ func scanRegion(b []byte, tag string, emit func(kind byte, data []byte)) bool {
 			return true
 		}
 		closing := t.kind == '/'
-		if depth == 0 && (closing || !bytes.EqualFold(t.data, []byte(tag))) {
+		if depth == 0 && (closing || !equalLower(t.data, tag)) {
 			return false // the region's own start tag was not the first token
 		}
 		hidden := equalsAny(t.data, "script", "style", "noscript", "template")
@@ -251,7 +251,7 @@ func scanRegion(b []byte, tag string, emit func(kind byte, data []byte)) bool {
 				return true
 			}
 			emit('/', t.data)
-			if bytes.EqualFold(t.data, []byte(tag)) {
+			if equalLower(t.data, tag) {
 				if depth--; depth == 0 {
 					closed = true
 					return false
@@ -265,7 +265,7 @@ func scanRegion(b []byte, tag string, emit func(kind byte, data []byte)) bool {
 			}
 		} else {
 			emit('<', t.data)
-			if bytes.EqualFold(t.data, []byte(tag)) && !voidElements[tag] && !t.selfClosing {
+			if equalLower(t.data, tag) && !voidElements[tag] && !t.selfClosing {
 				depth++
 			}
 		}
@@ -373,7 +373,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 func equalsAny(name []byte, names ...string) bool {
 	for _, n := range names {
-		if bytes.EqualFold(name, []byte(n)) {
+		if equalLower(name, n) {
 			return true
 		}
 	}
@@ -478,7 +478,7 @@ func commentEnd(b []byte, k int) int {
 // text up to its end tag, or "".
 func rawText(name []byte) string {
 	for _, n := range []string{"script", "style", "noscript", "textarea", "title", "iframe", "xmp", "noembed", "noframes", "plaintext"} {
-		if bytes.EqualFold(name, []byte(n)) {
+		if equalLower(name, n) {
 			return n
 		}
 	}
@@ -495,7 +495,7 @@ func rawEnd(b []byte, i int, name string) int {
 		}
 		i += k
 		e := i + 2 + len(name)
-		if e < len(b) && bytes.EqualFold(b[i+2:e], []byte(name)) && (isSpace(b[e]) || b[e] == '/' || b[e] == '>') {
+		if e < len(b) && equalLower(b[i+2:e], name) && (isSpace(b[e]) || b[e] == '/' || b[e] == '>') {
 			return i
 		}
 		i += 2
