@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -193,4 +195,36 @@ func BenchmarkHTML(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(pages)), "ms/page")
+}
+
+// TestDetachFurniture: the extractor sees no navigation, aside, footer or menu, and the page
+// comes back exactly as it was, on a made-up page with furniture side by side and nested,
+// and on every real page.
+func TestDetachFurniture(t *testing.T) {
+	pages := []page{{name: "made-up", html: `<body><nav>a</nav><aside>b</aside><p>c<footer>d<menu>e</menu></footer></p><div><nav><footer>f</footer></nav>g</div><aside>h</aside>`}}
+	pages = append(pages, loadCorpus(t)...)
+	for _, p := range pages {
+		doc, err := html.Parse(strings.NewReader(p.html))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prepare(doc)
+		var before, after strings.Builder
+		if err := html.Render(&before, doc); err != nil {
+			t.Fatal(err)
+		}
+		restore := detachFurniture(doc)
+		for n := range doc.Descendants() {
+			if n.Type == html.ElementNode && (n.DataAtom == atom.Nav || n.DataAtom == atom.Aside || n.DataAtom == atom.Footer || n.DataAtom == atom.Menu) {
+				t.Fatalf("%s: <%s> left in", p.name, n.Data)
+			}
+		}
+		restore()
+		if err := html.Render(&after, doc); err != nil {
+			t.Fatal(err)
+		}
+		if after.String() != before.String() {
+			t.Errorf("%s: the page is not restored as it was", p.name)
+		}
+	}
 }

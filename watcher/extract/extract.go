@@ -109,7 +109,9 @@ func HTML(page string, opt Options) (a Article, err error) {
 			// taken whole from the element that holds most of their text.
 			picked = []*html.Node{box}
 		} else {
+			restore := detachFurniture(doc)
 			res = runTrafilatura(doc, opt.URL)
+			restore()
 		}
 	}
 

@@ -3,6 +3,7 @@ package extract
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -57,4 +58,58 @@ func FuzzZone(f *testing.F) {
 			t.Fatalf("%q: reStamp and reZone differ", s)
 		}
 	})
+}
+
+// FuzzText holds clean, squash and nfc to their plain definitions, read rune by rune with
+// norm doing all the normalisation, which they take shortcuts around.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"  2\u00a0500 délégués \n\t ont signé ", "Hà Nội\u0300 e\u0301 \u200b|\u00ad", "\xff\xfe a \u2028 b \u3000", "Ĳ ǅ ΐ Å Ω", "\ufdd0 1 000\ufdd1 x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := nfc(s), norm.NFC.String(s); got != want {
+			t.Fatalf("nfc(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := clean(s), cleanRunes(s); got != want {
+			t.Fatalf("clean(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := squash(s), squashRunes(s); got != want {
+			t.Fatalf("squash(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// cleanRunes is clean's definition.
+func cleanRunes(s string) string {
+	s = norm.NFC.String(softSpaces.Replace(s))
+	var b strings.Builder
+	space, hard := false, false
+	for _, r := range s {
+		switch {
+		case r == '\u00a0' || r == '\u202f' || r == '\u2007':
+			b.WriteRune(r)
+			space, hard = false, true
+		case unicode.IsSpace(r):
+			space = true
+		case r == '\u200b' || r == '\ufeff' || r == '\u00ad' || r == '\u2060':
+		default:
+			if space && !hard && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+			space, hard = false, false
+		}
+	}
+	return strings.TrimFunc(b.String(), unicode.IsSpace)
+}
+
+// squashRunes is squash's definition.
+func squashRunes(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFC.String(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }

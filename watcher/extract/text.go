@@ -19,13 +19,27 @@ func clean(s string) string {
 	if strings.Contains(s, "\uFDD0"[:2]) { // the first two bytes of U+FDD0–U+FDD2: a hidden hard space
 		s = softSpaces.Replace(s)
 	}
-	s = norm.NFC.String(s)
+	s = nfc(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false // an ordinary whitespace run is pending
 	hard := false  // the last rune written was a kept hard space
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		// Byte by byte through ASCII, most of most pages; rune by rune through the rest.
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		i += n
 		switch {
+		case r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\f' || r == '\v':
+			space = true
+		case r < utf8.RuneSelf:
+			if space && !hard && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteByte(byte(r))
+			space, hard = false, false
 		case r == '\u00a0' || r == '\u202f' || r == '\u2007':
 			b.WriteRune(r)
 			space, hard = false, true
@@ -45,6 +59,18 @@ func clean(s string) string {
 	return strings.TrimFunc(b.String(), unicode.IsSpace)
 }
 
+// nfc returns s in Unicode normalization form C. Text below U+0300, where the combining
+// marks begin, is always in it, and is most text; norm's own check reads every byte through
+// its tables.
+func nfc(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0xcc { // a lead byte of U+0300 or above
+			return norm.NFC.String(s)
+		}
+	}
+	return s
+}
+
 // The hard spaces are hidden from the article extractor as noncharacters (U+FDD0–U+FDD2, reserved for internal use) while it
 // runs: it folds every Unicode space into a plain one, and "2 500" would lose its
 // no-break space. clean puts them back.
@@ -57,22 +83,31 @@ var (
 // the same paragraph in different renderings (the extractor's output, the DOM, a lead that
 // differs only in punctuation or spacing).
 func squash(s string) string {
-	s = norm.NFC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r < utf8.RuneSelf: // ASCII, most of most pages
-			if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
-				b.WriteByte(byte(r))
-			} else if 'A' <= r && r <= 'Z' {
-				b.WriteByte(byte(r) + 'a' - 'A')
+	squashTo(&b, s)
+	return b.String()
+}
+
+// squashTo writes the squash of s to b.
+func squashTo(b *strings.Builder, s string) {
+	s = nfc(s)
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf { // ASCII, most of most pages
+			if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+				b.WriteByte(c)
+			} else if 'A' <= c && c <= 'Z' {
+				b.WriteByte(c + 'a' - 'A')
 			}
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}
-	return b.String()
 }
 
 // words counts the words of s; a run of CJK ideographs or kana counts one word per character,
