@@ -60,7 +60,7 @@ func FuzzZone(f *testing.F) {
 	})
 }
 
-// FuzzText holds clean, squash and nfc to their plain definitions, read rune by rune with
+// FuzzText holds clean, squash, words and nfc to their plain definitions, read rune by rune with
 // norm doing all the normalisation, which they take shortcuts around.
 func FuzzText(f *testing.F) {
 	for _, s := range []string{"  2\u00a0500 délégués \n\t ont signé ", "Hà Nội\u0300 e\u0301 \u200b|\u00ad", "\xff\xfe a \u2028 b \u3000", "Ĳ ǅ ΐ Å Ω", "\ufdd0 1 000\ufdd1 x"} {
@@ -75,6 +75,9 @@ func FuzzText(f *testing.F) {
 		}
 		if got, want := squash(s), squashRunes(s); got != want {
 			t.Fatalf("squash(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := words(s), wordsRunes(s); got != want {
+			t.Fatalf("words(%q) = %d, want %d", s, got, want)
 		}
 	})
 }
@@ -112,4 +115,24 @@ func squashRunes(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// wordsRunes is words' definition.
+func wordsRunes(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		switch {
+		case isCJK(r):
+			n++
+			in = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if !in {
+				n++
+			}
+			in = true
+		default:
+			in = false
+		}
+	}
+	return n
 }

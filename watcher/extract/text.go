@@ -115,7 +115,21 @@ func squashTo(b *strings.Builder, s string) {
 func words(s string) int {
 	n := 0
 	in := false
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			if l := c | 0x20; 'a' <= l && l <= 'z' || '0' <= c && c <= '9' { // an ASCII letter or digit
+				if !in {
+					n++
+				}
+				in = true
+			} else {
+				in = false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
 		case isCJK(r):
 			n++
