@@ -49,7 +49,24 @@ func Load(path string) (Config, error) {
 		sortByLine(errs)
 		return Config{}, errors.Join(errs...)
 	}
+	c.forgetPositions()
 	return c, nil
+}
+
+// forgetPositions drops what the decoder remembered for error messages (three maps per
+// source), once the configuration is known to be valid: the daemon keeps its configuration
+// for months, and at 10 000 sources they held several megabytes.
+func (c *Config) forgetPositions() {
+	c.pos = nil
+	for i := range c.Sources {
+		c.Sources[i].pos = nil
+	}
+	for i := range c.Notify.Endpoints {
+		c.Notify.Endpoints[i].pos = nil
+	}
+	for i := range c.Discovery.Jobs {
+		c.Discovery.Jobs[i].pos = nil
+	}
 }
 
 // Parse decodes data, which came from file (used in messages and to resolve

@@ -108,6 +108,9 @@ type Store struct {
 // of "checked, unchanged".
 const FlushDelay = time.Second
 
+// flushBatch is how many quiet records start a flush before FlushDelay is up.
+const flushBatch = 128
+
 // maxPending bounds the quiet records waiting: beyond it (the disk is failing, or full)
 // records are written at once, so that the error reaches the check that made them.
 const maxPending = 8192
@@ -372,8 +375,13 @@ func (s *Store) Record(r watcher.Record) error {
 			}
 			s.pending[r.Source] = append(s.pending[r.Source], r)
 			s.npending++
-			if s.timer == nil {
+			switch {
+			case s.timer == nil:
 				s.timer = time.AfterFunc(FlushDelay, s.flushLater)
+			case s.npending%flushBatch == 0 && s.timer.Stop():
+				// A busy second: these are written now, while checks go on, rather than in
+				// one long commit that the last check of a round, or Close, waits for.
+				s.timer = time.AfterFunc(0, s.flushLater)
 			}
 			err := s.flushErr
 			s.flushErr = nil

@@ -259,6 +259,23 @@ func TestQuietRecords(t *testing.T) {
 		time.Sleep(FlushDelay / 10)
 	}
 
+	// A full batch is written at once, not a FlushDelay later.
+	start := time.Now()
+	for i := range flushBatch {
+		if err := s.Record(quiet(fmt.Sprintf("b%d", i), t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		if _, n := onDisk(t, s, "b0"); n == 1 {
+			break
+		}
+		if time.Since(start) > FlushDelay/2 {
+			t.Fatalf("a batch of %d quiet records waits for the timer", flushBatch)
+		}
+		time.Sleep(FlushDelay / 100)
+	}
+
 	// Close flushes.
 	if err := s.Record(quiet("z", t0)); err != nil {
 		t.Fatal(err)
