@@ -1,10 +1,12 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -497,11 +499,58 @@ func TestUpgradeSchema1(t *testing.T) {
 		t.Fatalf("after one more check: %+v", cs)
 	}
 	s.db.View(func(tx *bbolt.Tx) error {
-		if v := tx.Bucket(bMeta).Get([]byte("schema")); string(v) != "2" {
+		if v := tx.Bucket(bMeta).Get([]byte("schema")); string(v) != strconv.Itoa(Schema) {
 			t.Errorf("schema %q after the upgrade", v)
 		}
 		if sourceBucket(tx, "x").Get(kState) != nil {
 			t.Error("the schema-1 state is still in the source's bucket")
+		}
+		return nil
+	})
+}
+
+// TestUpgradeSchema2: the JSON states of a schema-2 file become CBOR, every field as it was
+// (times to the nanosecond, in their zone).
+func TestUpgradeSchema2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hw.db")
+	at := time.Date(2025, 10, 26, 8, 0, 0, 123456789, time.FixedZone("ICT", 7*3600))
+	want := stateEntry{
+		State: watcher.State{ETag: `"e"`, LastModified: "Sun, 26 Oct 2025 01:00:00 GMT", BodyHash: "h", Snapshot: "abc",
+			Lang: "vi", Status: "failing", Failures: 3, Alerted: true, Suspects: 1, LastCheck: at, LastChange: at.Add(-time.Hour),
+			LastError: "GET: timeout", RetryAt: at.Add(time.Minute), Regions: json.RawMessage(`[{"tag":"div","nth":2}]`),
+			Fingerprint: "f", FastChecks: 5, FullAt: at.Add(-time.Minute)},
+		Run: &watcher.Check{Time: at, Status: 200, Duration: 1500 * time.Microsecond, Bytes: 71549, Result: watcher.ResultUnchanged, Repeats: 4, Last: at.Add(time.Second)},
+	}
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		m, _ := tx.CreateBucket(bMeta)
+		m.Put([]byte("schema"), []byte("2"))
+		st, _ := tx.CreateBucket(bStates)
+		return putJSON(st, []byte("x"), want)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "schema 2") {
+		t.Fatalf("read-only open of a schema-2 file: %v", err)
+	}
+	s := open(t, path, Options{})
+	s.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bStates).Get([]byte("x")); json.Valid(v) {
+			t.Errorf("the state is still JSON: %s", v)
+		}
+		got, err := readEntry(tx, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		if string(g) != string(w) {
+			t.Errorf("upgraded state\n%s\nwant\n%s", g, w)
 		}
 		return nil
 	})
