@@ -521,7 +521,7 @@ func (s *Store) Flush() error {
 
 // releaseEvery is the least time between two releases of the file's mapped pages (see
 // release): each page still in use costs a page fault to map again.
-const releaseEvery = time.Second
+const releaseEvery = 100 * time.Millisecond
 
 // maybeRelease releases the mapped pages (see release) if the last release is releaseEvery
 // old. It follows writes, which are what bring new pages into the mapping.
