@@ -73,15 +73,10 @@ func detachFurniture(doc *html.Node) (restore func()) {
 	walk = func(n *html.Node) {
 		for c := n.FirstChild; c != nil; {
 			next := c.NextSibling
-			switch c.DataAtom {
-			case atom.Nav, atom.Aside, atom.Footer, atom.Menu:
-				if c.Type == html.ElementNode {
-					cuts = append(cuts, cut{c, n, next})
-					n.RemoveChild(c)
-					break
-				}
-				fallthrough
-			default:
+			if a := c.DataAtom; c.Type == html.ElementNode && (a == atom.Nav || a == atom.Aside || a == atom.Footer || a == atom.Menu) {
+				cuts = append(cuts, cut{c, n, next})
+				n.RemoveChild(c)
+			} else {
 				walk(c)
 			}
 			c = next
