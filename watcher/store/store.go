@@ -4,8 +4,8 @@
 //
 // Layout (all keys sortable; numbers big-endian):
 //
-//	meta       schema → "2"
-//	states     <name> → JSON {state, run}: the source's State and the open run of its check log
+//	meta       schema → "3"
+//	states     <name> → CBOR {state, run}: the source's State and the open run of its check log
 //	sources    <name>/ snapshots/ <seq> → JSON Snapshot
 //	                   texts/     <snapshot id> → gzip(text)
 //	                   checks/    <seq> → JSON Check, the rest of the check log
@@ -275,22 +275,13 @@ type stateEntry struct {
 // The states bucket is written in CBOR: every check reads its source's state and writes it
 // back, and in JSON that was a tenth of the CPU of an unchanged check. Times keep their
 // nanoseconds, as in JSON.
-var (
-	stateEnc = func() cbor.EncMode {
-		em, err := cbor.EncOptions{Time: cbor.TimeRFC3339Nano}.EncMode()
-		if err != nil {
-			panic(err)
-		}
-		return em
-	}()
-	stateDec = func() cbor.DecMode {
-		dm, err := cbor.DecOptions{}.DecMode()
-		if err != nil {
-			panic(err)
-		}
-		return dm
-	}()
-)
+var stateEnc = func() cbor.EncMode {
+	em, err := cbor.EncOptions{Time: cbor.TimeRFC3339Nano}.EncMode()
+	if err != nil {
+		panic(err)
+	}
+	return em
+}()
 
 func putState(tx *bbolt.Tx, source []byte, e stateEntry) error {
 	data, err := stateEnc.Marshal(e)
@@ -303,7 +294,7 @@ func putState(tx *bbolt.Tx, source []byte, e stateEntry) error {
 func readEntry(tx *bbolt.Tx, source string) (stateEntry, error) {
 	var e stateEntry
 	if v := tx.Bucket(bStates).Get([]byte(source)); v != nil {
-		if err := stateDec.Unmarshal(v, &e); err != nil {
+		if err := cbor.Unmarshal(v, &e); err != nil {
 			return e, fmt.Errorf("state of %q: %w", source, err)
 		}
 	}
@@ -311,13 +302,13 @@ func readEntry(tx *bbolt.Tx, source string) (stateEntry, error) {
 }
 
 // readRun returns the open run of a source's check log. It decodes the run alone: decoding
-// the whole state as well cost a tenth of an unchanged check.
+// the whole state as well cost a tenth of an unchanged check (in JSON).
 func readRun(tx *bbolt.Tx, source string) (*watcher.Check, error) {
 	var e struct {
 		Run *watcher.Check `json:"run"`
 	}
 	if v := tx.Bucket(bStates).Get([]byte(source)); v != nil {
-		if err := stateDec.Unmarshal(v, &e); err != nil {
+		if err := cbor.Unmarshal(v, &e); err != nil {
 			return nil, fmt.Errorf("state of %q: %w", source, err)
 		}
 	}
