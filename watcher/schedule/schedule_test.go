@@ -21,6 +21,8 @@ type checker struct {
 	checks   map[string]int
 	running  map[string]int
 	overlap  atomic.Bool
+	inflight int // checks under way, of all sources
+	most     int // the most inflight ever was
 	delay    time.Duration
 	failures map[string]bool
 }
@@ -35,6 +37,8 @@ func (c *checker) Check(ctx context.Context, src watcher.Source) (watcher.Record
 	if c.running[src.Name] > 1 {
 		c.overlap.Store(true)
 	}
+	c.inflight++
+	c.most = max(c.most, c.inflight)
 	c.mu.Unlock()
 	select {
 	case <-time.After(c.delay):
@@ -43,6 +47,7 @@ func (c *checker) Check(ctx context.Context, src watcher.Source) (watcher.Record
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.running[src.Name]--
+	c.inflight--
 	if ctx.Err() != nil {
 		return watcher.Record{}, ctx.Err()
 	}
@@ -114,6 +119,66 @@ func TestOverdueSourcesAreCheckedAtStart(t *testing.T) {
 	}
 	// The one-off turns are gone from cron once they have come: one entry per source.
 	waitFor(t, "one-off turns removed", func() bool { return len(s.cron.Entries()) == 3 })
+}
+
+// A first round larger than the start-up slots runs in them, queued, and checks every
+// source once.
+func TestStartupSlots(t *testing.T) {
+	st := &states{m: map[string]watcher.State{}}
+	c := newChecker(100 * time.Millisecond)
+	s := newScheduler(st)
+	s.Spread = time.Nanosecond // all due at once
+	var srcs []watcher.Source
+	for i := range 2*StartupSlots + 10 {
+		srcs = append(srcs, watcher.Source{Name: fmt.Sprintf("s%03d", i)})
+	}
+	if err := s.Start(c, srcs); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop(time.Second)
+	waitFor(t, "every source checked", func() bool {
+		for _, src := range srcs {
+			if c.count(src.Name) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(200 * time.Millisecond)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.most > StartupSlots || c.most < StartupSlots/2 {
+		t.Errorf("%d start-up turns at once, want at most %d (and many)", c.most, StartupSlots)
+	}
+	for _, src := range srcs {
+		if n := c.checks[src.Name]; n != 1 {
+			t.Errorf("%s checked %d times, want 1", src.Name, n)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.starting != 0 || len(s.waiting) != 0 {
+		t.Errorf("after the first round: %d slots taken, %d turns waiting", s.starting, len(s.waiting))
+	}
+}
+
+// A start-up turn that waited while the source was checked otherwise is skipped.
+func TestQueuedTurnCheckedMeanwhile(t *testing.T) {
+	st := &states{m: map[string]watcher.State{}}
+	c := newChecker(0)
+	s := newScheduler(st)
+	e := &entry{src: &watcher.Source{Name: "a"}, period: time.Hour}
+	planned := time.Now()
+	st.set("a", watcher.State{LastCheck: planned.Add(time.Second)})
+	s.run(context.Background(), c, e, *e.src, planned, false)
+	if c.count("a") != 0 {
+		t.Fatal("a turn planned before the last check ran")
+	}
+	st.set("a", watcher.State{LastCheck: planned.Add(-2 * time.Hour)})
+	s.run(context.Background(), c, e, *e.src, planned, false)
+	if c.count("a") != 1 {
+		t.Fatal("an overdue turn did not run")
+	}
 }
 
 func TestNeverTwiceAtOnce(t *testing.T) {
