@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
+
+	"hanoiwatch/watcher"
 )
 
 // mappedKB is the resident size of the process's mappings of path, from /proc/self/smaps.
@@ -77,4 +82,82 @@ func TestRelease(t *testing.T) {
 		t.Errorf("release left %d of %d KB mapped", after, before)
 	}
 	read()
+}
+
+// Reading the states of many sources, as a second of cron turns does, and flushing their
+// quiet records leave at most releaseReads states' pages mapped, not all of them.
+func TestReleaseAfterReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hw.db")
+	s := open(t, path, Options{})
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var srcs []string
+	for i := range 300 {
+		var b strings.Builder
+		for b.Len() < 8<<10 { // texts between the states: each state on pages of its own
+			fmt.Fprintf(&b, "%x ", rng.Uint64())
+		}
+		src := fmt.Sprintf("s%03d", i)
+		srcs = append(srcs, src)
+		text := b.String()
+		id := watcher.SnapshotID(text)
+		// A state holds where its article lies in the page: a few KB of regions.
+		regions := fmt.Sprintf("[%q]", strings.Repeat(fmt.Sprintf("div.article-%d > p ", i), 100))
+		r := watcher.Record{Source: src, Check: watcher.Check{Time: t0, Result: watcher.ResultNew, Snapshot: id},
+			State:    watcher.State{Snapshot: id, LastCheck: t0, Regions: json.RawMessage(regions)},
+			Snapshot: &watcher.Snapshot{ID: id, Time: t0, Size: len(text)}, Text: text,
+			Events: []watcher.Event{{ID: id, Type: watcher.ArticleNew, Time: t0, Source: watcher.EventSource{Name: src}}}}
+		if err := s.Record(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What reading every state maps without a release: the bound's yardstick.
+	if err := s.release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		for _, src := range srcs {
+			if _, err := readEntry(tx, src); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all := mappedKB(t, path)
+	if err := s.release(); err != nil {
+		t.Fatal(err)
+	}
+	most := 0
+	for _, src := range srcs {
+		st, err := s.State(src)
+		if err != nil || st.LastCheck.IsZero() {
+			t.Fatalf("%s: %+v, %v", src, st, err)
+		}
+		most = max(most, mappedKB(t, path))
+	}
+	t.Logf("reading 300 states maps %d KB; with releases, at most %d KB at a time", all, most)
+	if most*3 > all {
+		t.Errorf("reading states left up to %d KB mapped, of %d KB without releases", most, all)
+	}
+	// Their quiet records, flushed: mapped while written, released after.
+	for _, src := range srcs {
+		r := watcher.Record{Source: src, Check: watcher.Check{Time: t0.Add(time.Minute), Result: watcher.ResultUnchanged},
+			State: watcher.State{LastCheck: t0.Add(time.Minute)}}
+		if err := s.Record(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if kb := mappedKB(t, path); kb*3 > all {
+		t.Errorf("a flush of 300 records left %d KB mapped", kb)
+	}
+	for _, src := range srcs {
+		if st, err := s.State(src); err != nil || !st.LastCheck.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("%s after the flush: %+v, %v", src, st, err)
+		}
+	}
 }
