@@ -38,9 +38,13 @@ type app struct {
 	out         io.Writer // stdout: results only (JSON Lines with --json)
 	errOut      io.Writer // stderr: progress, summaries, logs
 
-	cfg   config.Config
-	store *store.Store
-	log   *slog.Logger
+	cfg config.Config
+	// declared is the watch list the config declares, its sources as the pipeline takes
+	// them (the seeds when it declares none). cfg.Sources is dropped once converted: the
+	// daemon holds 10 000 sources once, not twice (1.6 MB).
+	declared []watcher.Source
+	store    *store.Store
+	log      *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -98,13 +102,15 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 // configure reads the configuration (or the defaults), sets up the log and returns the
 // database path: --db, else $HANOIWATCH_DB, else storage.path.
 func (a *app) configure() (string, error) {
-	a.cfg = config.Default()
+	c := config.Default()
 	if a.cfgPath != "" {
-		c, err := config.Load(a.cfgPath)
-		if err != nil {
+		var err error
+		if c, err = config.Load(a.cfgPath); err != nil {
 			return "", err
 		}
-		a.cfg = c
+	}
+	if err := a.useConfig(c); err != nil {
+		return "", err
 	}
 	a.log = a.logger(a.cfg.Log)
 	path := a.dbPath
@@ -187,24 +193,18 @@ func (a *app) sources() ([]watcher.Source, error) {
 	if a.remote != nil {
 		return a.remote.sources()
 	}
-	var out []watcher.Source
-	if len(a.cfg.Sources) > 0 {
-		for _, s := range a.cfg.Sources {
-			src, err := sourceFromConfig(s, "config")
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, src)
-		}
-	} else {
-		for _, s := range seeds.Sources() {
-			out = append(out, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: "seed"})
-		}
-	}
 	added, err := a.store.AddedSources()
 	if err != nil {
 		return nil, err
 	}
+	removed, err := a.store.Removed()
+	if err != nil {
+		return nil, err
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		return a.declared, nil // not copied: callers only read it
+	}
+	out := append([]watcher.Source(nil), a.declared...)
 	for _, ad := range added {
 		origin := "added"
 		if ad.Origin != "" { // "discovered"
@@ -213,10 +213,6 @@ func (a *app) sources() ([]watcher.Source, error) {
 		out = append(out, watcher.Source{Name: ad.Name, URL: ad.URL, Schedule: ad.Schedule, Selector: ad.Selector,
 			Lang: ad.Lang, Origin: origin})
 	}
-	removed, err := a.store.Removed()
-	if err != nil {
-		return nil, err
-	}
 	kept := out[:0]
 	for _, s := range out {
 		if !removed[s.Name] {
@@ -224,6 +220,27 @@ func (a *app) sources() ([]watcher.Source, error) {
 		}
 	}
 	return kept, nil
+}
+
+// useConfig makes c the running configuration, its sources converted into declared. An
+// error (a bad ignore pattern) changes nothing.
+func (a *app) useConfig(c config.Config) error {
+	var declared []watcher.Source
+	for _, s := range c.Sources {
+		src, err := sourceFromConfig(s, "config")
+		if err != nil {
+			return err
+		}
+		declared = append(declared, src)
+	}
+	if len(c.Sources) == 0 {
+		for _, s := range seeds.Sources() {
+			declared = append(declared, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: "seed"})
+		}
+	}
+	c.Sources = nil
+	a.cfg, a.declared = c, declared
+	return nil
 }
 
 func sourceFromConfig(s config.Source, origin string) (watcher.Source, error) {

@@ -212,22 +212,6 @@ func (a *app) newDiscoverer() (*discover.Discoverer, error) {
 		PerHost: df.PerHost, Delay: df.Delay, MaxRedirects: df.MaxRedirects, Logger: a.log}, discover.NewTopic(kws))
 }
 
-// declaredSources are the sources the config (or, without sources in it, the seeds)
-// declares, removed or not: an article one of them watches, or watched, is not new.
-func (a *app) declaredSources() []watcher.Source {
-	var out []watcher.Source
-	if len(a.cfg.Sources) > 0 {
-		for _, s := range a.cfg.Sources {
-			out = append(out, watcher.Source{Name: s.Name, URL: s.URL})
-		}
-		return out
-	}
-	for _, s := range seeds.Sources() {
-		out = append(out, watcher.Source{Name: s.Name, URL: s.URL})
-	}
-	return out
-}
-
 // coverageDetail is the Detail of a coverage.found event: where and when the article was
 // found, and why it was taken.
 type coverageDetail struct {
@@ -255,7 +239,9 @@ func (a *app) recordFound(found []discover.Found, r watcher.Router) ([]store.Dis
 			Deliveries: deliveries(r, e),
 		}
 	}
-	outs, err := a.store.RecordCoverage(recs, a.declaredSources(), discover.Canonical)
+	// The declared sources, removed or not: an article one of them watches, or watched,
+	// is not new.
+	outs, err := a.store.RecordCoverage(recs, a.declared, discover.Canonical)
 	return recs, outs, err
 }
 

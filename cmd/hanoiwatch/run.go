@@ -195,10 +195,14 @@ func (d *daemon) reload() {
 			a.log.Error("SIGHUP: config not reloaded, keeping the running one", "err", err)
 			return
 		}
-		if c.Storage.Path != a.cfg.Storage.Path {
+		old := a.cfg.Storage.Path
+		if err := a.useConfig(c); err != nil {
+			a.log.Error("SIGHUP: config not reloaded, keeping the running one", "err", err)
+			return
+		}
+		if c.Storage.Path != old {
 			a.log.Warn("SIGHUP: storage.path changed; it applies at the next start")
 		}
-		a.cfg = c
 	}
 	d.apply("config reloaded")
 	// The discovery jobs follow the config too; a run under way finishes first.
