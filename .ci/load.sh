@@ -28,19 +28,14 @@ listen="127.0.0.1:$((20000 + RANDOM % 20000))"
 hw=$!
 metric() { curl -sf "http://$listen/metrics" | awk -v m="$1" '$1 ~ "^"m {s += $2} END {print s+0}'; }
 for _ in $(seq 100); do curl -sf "http://$listen/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-peak=0 anon=0 hpeak=0 hanon=0 c1= t1=
+c1= t1=
 start=$(date +%s)
 c0=$(metric hanoiwatch_checks_total); t0=$(metric process_cpu_seconds_total)
+# RSS every half second (a transient of tens of milliseconds can still slip between two).
 while [ $(( $(date +%s) - start )) -lt "$SECS" ]; do
-  sleep 5
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$hw/status")
-  [ "$rss" -gt "$peak" ] && peak=$rss
-  a=$(awk '/RssAnon/ {print $2}' "/proc/$hw/status")
-  [ "$a" -gt "$anon" ] && anon=$a
-  if [ -n "$c1" ]; then
-    [ "$rss" -gt "$hpeak" ] && hpeak=$rss
-    [ "$a" -gt "$hanon" ] && hanon=$a
-  fi
+  sleep 0.5
+  h=0; [ -n "$c1" ] && h=1
+  awk -v h=$h '/VmRSS/ {r=$2} /RssAnon/ {a=$2} END {print h, r, a}' "/proc/$hw/status" >>"$work/rss"
   # The second half runs after the first round of full extractions: the steady state.
   if [ -z "$c1" ] && [ $(( $(date +%s) - start )) -ge $(( SECS / 2 )) ]; then
     c1=$(metric hanoiwatch_checks_total); t1=$(metric process_cpu_seconds_total)
@@ -53,6 +48,9 @@ half=$(echo "$c2 - $c1" | bc); hcpu=$(echo "$t2 - $t1" | bc)
 echo "sources=$N seconds=$SECS schedule='$SCHED'"
 echo "whole run:   checks=$checks  checks/s=$(echo "scale=1; $checks / $SECS" | bc)  cpu_s=$cpu  ms_cpu/check=$(echo "scale=3; 1000 * $cpu / ($checks + 0.0001)" | bc)"
 echo "second half: checks=$half  checks/s=$(echo "scale=1; 2 * $half / $SECS" | bc)  ms_cpu/check=$(echo "scale=3; 1000 * $hcpu / ($half + 0.0001)" | bc)"
-echo "peak_rss_mib=$((peak / 1024)) (anonymous: $((anon / 1024)); the rest is file-backed: the binary and the database's mmap)"
-echo "second half: peak_rss_mib=$((hpeak / 1024)) (anonymous: $((hanon / 1024)))"
+# RSS in MiB: median, 99th percentile and peak of the samples, all of them or the second half's.
+rss() { awk -v h="$1" -v c="$2" 'h == "" || $1 == h {print $c}' "$work/rss" | sort -n |
+  awk '{v[NR] = $1} END {printf "median %d  p99 %d  peak %d", v[int((NR + 1) / 2)] / 1024, v[int(NR * 0.99) + 1] / 1024, v[NR] / 1024}'; }
+echo "rss_mib:     $(rss "" 2)   (anonymous: $(rss "" 3); the rest is file-backed: the binary and the database's mmap)"
+echo "second half: $(rss 1 2)   (anonymous: $(rss 1 3))"
 grep -c 'level=ERROR' "$work/daemon.log" | sed 's/^/daemon errors logged: /'
