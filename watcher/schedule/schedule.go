@@ -40,7 +40,7 @@ type Scheduler struct {
 	// Observe, when set, is called after every recorded check with how late it started.
 	Observe func(src watcher.Source, rec watcher.Record, lag time.Duration)
 	// Spread is the time over which the start-up turns of overdue sources are spread, in
-	// whole seconds; zero means a minute.
+	// whole seconds; zero means a minute, under a second all in the first second.
 	Spread time.Duration
 
 	mu      sync.Mutex
@@ -183,6 +183,10 @@ func (e *entry) stopStartup() {
 func (s *Scheduler) startupTurn(e *entry, at time.Time) func() {
 	return func() {
 		s.mu.Lock()
+		if s.stopped {
+			s.mu.Unlock()
+			return // and adds nothing to adhoc, which Stop may be waiting for
+		}
 		if s.starting >= StartupSlots {
 			s.waiting = append(s.waiting, turn{e, at})
 			s.mu.Unlock()
