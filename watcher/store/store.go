@@ -108,7 +108,7 @@ type Store struct {
 }
 
 // FlushDelay is how long a quiet record (a check that changed nothing worth keeping on a
-// crash) may wait before it is written: long enough for one commit and one disk sync to
+// crash) may wait before it is written: long enough for a few commits and disk syncs to
 // carry all the checks of a busy second, short enough that a crash loses only a second
 // of "checked, unchanged".
 const FlushDelay = time.Second
@@ -478,7 +478,8 @@ func (s *Store) drop(source string, n int) {
 	}
 }
 
-// Flush writes the quiet records waiting, in one transaction.
+// Flush writes the quiet records waiting, the records of releaseReads sources a
+// transaction.
 func (s *Store) Flush() error {
 	s.order.Lock()
 	defer s.order.Unlock()
