@@ -99,14 +99,9 @@ func TestReleaseAfterReads(t *testing.T) {
 		}
 		src := fmt.Sprintf("s%03d", i)
 		srcs = append(srcs, src)
-		text := b.String()
-		id := watcher.SnapshotID(text)
+		r := changed(src, b.String(), t0)
 		// A state holds where its article lies in the page: a few KB of regions.
-		regions := fmt.Sprintf("[%q]", strings.Repeat(fmt.Sprintf("div.article-%d > p ", i), 100))
-		r := watcher.Record{Source: src, Check: watcher.Check{Time: t0, Result: watcher.ResultNew, Snapshot: id},
-			State:    watcher.State{Snapshot: id, LastCheck: t0, Regions: json.RawMessage(regions)},
-			Snapshot: &watcher.Snapshot{ID: id, Time: t0, Size: len(text)}, Text: text,
-			Events: []watcher.Event{{ID: id, Type: watcher.ArticleNew, Time: t0, Source: watcher.EventSource{Name: src}}}}
+		r.State.Regions = json.RawMessage(fmt.Sprintf("[%q]", strings.Repeat(fmt.Sprintf("div.article-%d > p ", i), 100)))
 		if err := s.Record(r); err != nil {
 			t.Fatal(err)
 		}

@@ -479,7 +479,8 @@ func (s *Store) drop(source string, n int) {
 }
 
 // Flush writes the quiet records waiting, in one transaction, and releases the pages it
-// mapped (see release).
+// mapped (see release): a daemon that released them at most once a second had 9.8 MB of
+// the file mapped at the 90th percentile.
 func (s *Store) Flush() error {
 	s.order.Lock()
 	defer s.order.Unlock()
@@ -521,10 +522,10 @@ func (s *Store) Flush() error {
 // releaseReads is how many states are read between two releases of the file's mapped
 // pages (see release). The kernel maps the 64 KB around every page read, and cron starts
 // the checks of all sources whose turn falls in the same second together: at 10 000
-// sources on one-minute schedules, their 167 state reads mapped 10 MB of the file, once a
-// second, until the flush of their records released them. A flush is one transaction,
-// followed by a release: flushing in transactions of 64 sources, each released, kept the
-// file's share under 5 MB but made one-shot rounds of 1 000 checks a sixth slower.
+// sources on one-minute schedules, their 167 state reads, then the flush of their records,
+// mapped 10 MB of the file for some 50 ms once a second. A flush stays one transaction,
+// released after: flushing in transactions of 64 sources, each released, kept the file's
+// share under 5 MB but made one-shot rounds of 1 000 checks a sixth slower.
 const releaseReads = 64
 
 // releaseEvery is the least time between two releases of the file's mapped pages (see

@@ -29,13 +29,17 @@ func open(t *testing.T, path string, opt Options) *Store {
 
 func record(t *testing.T, s *Store, source, text string, at time.Time) {
 	t.Helper()
-	id := watcher.SnapshotID(text)
-	r := watcher.Record{Source: source, Check: watcher.Check{Time: at, Result: watcher.ResultChanged, Snapshot: id},
-		State: watcher.State{Snapshot: id, LastCheck: at}, Snapshot: &watcher.Snapshot{ID: id, Time: at, Size: len(text)},
-		Text: text, Events: []watcher.Event{{ID: id, Type: watcher.ArticleChanged, Time: at, Source: watcher.EventSource{Name: source}}}}
-	if err := s.Record(r); err != nil {
+	if err := s.Record(changed(source, text, at)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// changed is the record of a check that found a new text, with its snapshot and event.
+func changed(source, text string, at time.Time) watcher.Record {
+	id := watcher.SnapshotID(text)
+	return watcher.Record{Source: source, Check: watcher.Check{Time: at, Result: watcher.ResultChanged, Snapshot: id},
+		State: watcher.State{Snapshot: id, LastCheck: at}, Snapshot: &watcher.Snapshot{ID: id, Time: at, Size: len(text)},
+		Text: text, Events: []watcher.Event{{ID: id, Type: watcher.ArticleChanged, Time: at, Source: watcher.EventSource{Name: source}}}}
 }
 
 func TestRecordAndRead(t *testing.T) {
