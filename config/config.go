@@ -37,6 +37,8 @@ type Config struct {
 	// Discovery finds new articles about the topic; Default() has it on, with the
 	// embedded seeds' jobs and keywords.
 	Discovery Discovery
+	// Archive says which third parties keep copies of new versions; Default() has none.
+	Archive Archive
 	// File is the path the configuration was parsed from, "" for Default(). It
 	// prefixes error messages.
 	File string
@@ -168,7 +170,7 @@ func (e Endpoint) Webhook() bool {
 // constants of packages watcher and watcher/treaty, which config does not
 // import (a test in notify keeps them in step).
 var EventTypes = []string{"article.new", "article.changed", "article.gone", "article.restored", "fetch.failed",
-	"coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts"}
+	"coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts", "article.archived"}
 
 // ChannelSchemes are the shoutrrr services an endpoint URL may name, as
 // shoutrrr's router knows them (a test in notify keeps the two in step).
@@ -214,6 +216,7 @@ func Default() Config {
 		},
 		// New coverage appears weekly: hourly is plenty for a job without its own schedule.
 		Discovery: Discovery{Enabled: true, Schedule: "@every 1h"},
+		Archive:   Archive{Wayback: Wayback{Endpoint: DefaultWaybackEndpoint}},
 	}
 }
 

@@ -116,7 +116,7 @@ func TestLoadBad(t *testing.T) {
 		{"bad_reports.yaml", 4, `sources[0].reports: "25/10/2025" is not a date: write YYYY-MM-DD or YYYY-MM`},
 		{"bad_selector.yaml", 4, `sources[0].selector: "div[class=" is not a valid CSS selector: `},
 		{"two_documents.yaml", 3, `a configuration holds a single YAML document`},
-		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, got a list`},
+		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, archive, got a list`},
 		{"source_not_a_mapping.yaml", 4, `sources[1]: must be a mapping with the keys name, url,`},
 		{"tilde_user.yaml", 2, `storage.path: "~bob/hw.db": only "~" and "~/..." are expanded`},
 		{"user_agent_newline.yaml", 2, `defaults.user_agent: must not contain control characters`},

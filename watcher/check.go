@@ -33,6 +33,8 @@ type Watcher struct {
 	Store     Store
 	Figures   *figures.Extractor
 	Router    Router // nil: no notifications
+	// Archive queues the URL of every new version for the Wayback Machine (see ArchiveJob).
+	Archive bool
 	// Interpreters give sources of other kinds (Source.Kind) their own events.
 	Interpreters map[string]Interpreter
 
@@ -119,6 +121,7 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	}
 	c.capture(p)
 	c.route()
+	c.queueArchive()
 	if err := w.Store.Record(c.rec); err != nil {
 		return c.rec, fmt.Errorf("record %s: %w", src.Name, err)
 	}

@@ -42,7 +42,8 @@ const (
 	ArticleGone     = "article.gone"
 	ArticleRestored = "article.restored"
 	FetchFailed     = "fetch.failed"
-	CoverageFound   = "coverage.found" // discovery found a new article about the topic
+	CoverageFound   = "coverage.found"   // discovery found a new article about the topic
+	ArticleArchived = "article.archived" // the Wayback Machine holds a copy of a new version
 )
 
 // Event is what hanoiwatch tells the world: printed by `check --json`, stored, and sent to
@@ -217,9 +218,10 @@ type Record struct {
 	Source     string
 	Check      Check
 	State      State
-	Snapshot   *Snapshot // nil when no new snapshot
-	Text       string    // the snapshot's text
-	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
+	Snapshot   *Snapshot    // nil when no new snapshot
+	Text       string       // the snapshot's text
+	Capture    *Capture     // the response as served, for a new snapshot or article.gone; else nil
+	Archive    []ArchiveJob // new versions' URLs owed to the Wayback Machine
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }
