@@ -52,6 +52,7 @@ func wordForm(w string, f int) string {
 // phrase is a phrase of the subjects table as words, in each form.
 type phrase struct {
 	forms [nForms][]string
+	bases [nForms][]map[string]bool // per word, what is left of it without diacritics once an ending of the form's language is cut off
 }
 
 // The lists of phrases of a subject.
@@ -139,6 +140,7 @@ func (x *Extractor) phrases(ps []string) []phrase {
 			x.vocab[prefix3(diff.Fold(w))] = true
 			for f := range ph.forms {
 				ph.forms[f] = append(ph.forms[f], wordForm(w, f))
+				ph.bases[f] = append(ph.bases[f], bases(diff.Fold(w), f))
 			}
 		}
 		if len(ph.forms[0]) > 0 {
@@ -308,9 +310,52 @@ func (r *reader) matchClose(p phrase, k, hi int) (int, int, bool) {
 		if j < 0 || j >= hi || !r.isWord(j) || r.form(j) != w {
 			return 0, 0, false
 		}
-		close += commonPrefix(r.folded(j), p.forms[formPlain][n])
+		t := r.folded(j)
+		if !sameWord(t, p.bases[r.f][n], r.f) {
+			return 0, 0, false // the same stem, another word: "national" is not "nations"
+		}
+		close += commonPrefix(t, p.forms[formPlain][n])
 	}
 	return j, close, true
+}
+
+// endings are the inflections by which a word may differ from a phrase of the table once
+// their common beginning is set aside, without diacritics: Snowball stemmers also strip
+// derivations ("national" and "nations" are both "nation", "delegates" and "delegations"
+// both "deleg"), which name other things.
+var endings = [nForms]map[string]bool{
+	formFr: set("", "s", "x", "e", "es", "e", "ee", "es", "ees", "er", "ez", "ent", "ant", "ait", "aient",
+		"ons", "ai", "a", "as", "erent", "era", "eront", "it", "is", "ir", "ra", "ront", "rait", "raient", "ie", "ies"),
+	formEn: set("", "s", "es", "ed", "d", "ing", "e", "ies", "ied", "y", "ier"),
+}
+
+// bases returns what is left of a word without diacritics once each ending of form f that
+// it has is cut off (nil for a form without endings).
+func bases(w string, f int) map[string]bool {
+	if endings[f] == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for e := range endings[f] {
+		if strings.HasSuffix(w, e) {
+			out[w[:len(w)-len(e)]] = true
+		}
+	}
+	return out
+}
+
+// sameWord reports whether the word t (without diacritics) is an inflection of the phrase
+// word whose bases are given: some ending cut off each leaves the same.
+func sameWord(t string, pb map[string]bool, f int) bool {
+	if pb == nil {
+		return true
+	}
+	for e := range endings[f] {
+		if strings.HasSuffix(t, e) && pb[t[:len(t)-len(e)]] {
+			return true
+		}
+	}
+	return false
 }
 
 // commonPrefix returns the length in bytes of the common prefix of a and b.
@@ -491,9 +536,13 @@ func (r *reader) baseKey(cs []Claim, ms []claimMeta, i, slo, shi, clo, chi int) 
 	if s := r.measureBefore(m.num, clo, c.Unit); s != nil {
 		return s.key
 	}
-	s := r.nounKey(m, chi, c.Unit)
-	if s == nil && len(m.subj) > 0 && m.subjLen > 0 && r.actAt(m.subj[0], chi) == nil {
-		return "" // a noun that names no subject: "71 orateurs"
+	whole := r.partitiveAfter(m, chi)
+	var s *compiledSubject
+	if whole < 0 {
+		s = r.nounKey(m, chi, c.Unit)
+		if s == nil && len(m.subj) > 0 && m.subjLen > 0 && r.actAt(m.subj[0], chi) == nil {
+			return "" // a noun that names no subject: "71 orateurs"
+		}
 	}
 	if s != nil { // with no noun, or a verb for one ("72 signed"), the rules under 3 apply
 		if s.agentOf {
@@ -503,14 +552,14 @@ func (r *reader) baseKey(cs []Claim, ms []claimMeta, i, slo, shi, clo, chi int) 
 		}
 		return s.key
 	}
+	if whole > 0 && i+1 < len(cs) && ms[i+1].num == whole {
+		return r.baseKey(cs, ms, i+1, slo, shi, clo, chi) // "21 of the 72 signatories": a part of signatories
+	}
 	if a := r.actNear(m, clo, chi, ""); a != nil && a.unit == c.Unit {
 		return a.key
 	}
 	if i+1 < len(cs) && r.rangeTo(m.next, ms[i+1].num) && cs[i+1].Kind == "" && len(ms[i+1].subj) > 0 {
-		if s := r.nounKey(&ms[i+1], chi, c.Unit); s != nil {
-			return s.key
-		}
-		return ""
+		return r.baseKey(cs, ms, i+1, slo, shi, clo, chi) // "de 72 à 75 signataires", "between 20 and 30 countries"
 	}
 	if s := r.nameBefore(m.num, clo, c.Unit); s != "" {
 		return s
@@ -728,14 +777,8 @@ func (r *reader) isPart(cs []Claim, ms []claimMeta, i, slo, shi, clo, chi int) b
 		}
 	}
 	// taken out of a set: "21 of the 72", "21 des 72", "Sixty-four of them", "21 trong số 72"
-	if k := r.nextWord(m.next-1, chi); k >= 0 && partitives[r.low(k)] {
-		j := skipSpace(r.toks, k+1)
-		if w := r.low(j); articles[w] || w == "số" || w == "entre" {
-			j = skipSpace(r.toks, j+1)
-		}
-		if j < len(r.toks) && (r.toks[j].k == kDigits || partitivePronouns[r.low(j)]) {
-			return true
-		}
+	if r.partitiveAfter(m, chi) >= 0 {
+		return true
 	}
 	earlier := func(pred func(j int) bool) bool { // the few figures before it in its sentence
 		for j := i - 1; j >= 0 && j >= i-8; j-- {
@@ -763,6 +806,27 @@ func (r *reader) isPart(cs []Claim, ms []claimMeta, i, slo, shi, clo, chi int) b
 		return true
 	}
 	return false
+}
+
+// partitiveAfter reports a partitive after the number at m: it returns the token of the
+// number it is taken out of ("21 of the 72", "21 des 72", "21 trong số 72"), 0 for a
+// pronoun ("Sixty-four of them", "21 d'entre eux"), -1 when there is none.
+func (r *reader) partitiveAfter(m *claimMeta, hi int) int {
+	k := r.nextWord(m.next-1, hi)
+	if k < 0 || !partitives[r.low(k)] {
+		return -1
+	}
+	j := skipSpace(r.toks, k+1)
+	if w := r.low(j); articles[w] || w == "số" || w == "entre" {
+		j = skipSpace(r.toks, j+1)
+	}
+	switch {
+	case j < hi && r.toks[j].k == kDigits:
+		return j
+	case partitivePronouns[r.low(j)]:
+		return 0
+	}
+	return -1
 }
 
 // wholeOf reports a number at token k that follows a partitive after another number: the
