@@ -62,6 +62,9 @@ type Event struct {
 	// Detail carries what an event of another kind of source says (treaty.*: the
 	// participant, the instrument, the counts; coverage.found: where and when).
 	Detail json.RawMessage `json:"detail,omitempty"`
+	// Capture names the response as served that the event stands on (see Capture): new,
+	// changed, restored with a new text, gone.
+	Capture *CaptureRef `json:"capture,omitempty"`
 }
 
 // EventSource names the source an event is about.
@@ -151,6 +154,9 @@ type Page struct {
 	LastModified string
 	RetryAfter   time.Duration // from a Retry-After header, 0 when absent
 	Duration     time.Duration
+	// Exchanges are the requests and response heads of the fetch as sent and served,
+	// redirects first; nil from a fetcher that does not record them.
+	Exchanges []Exchange
 }
 
 // Validators are the conditional-request headers of the last response.
@@ -213,6 +219,7 @@ type Record struct {
 	State      State
 	Snapshot   *Snapshot // nil when no new snapshot
 	Text       string    // the snapshot's text
+	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }
