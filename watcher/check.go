@@ -80,10 +80,12 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if prev.Fingerprint == "" && prev.Failures == 0 {
+	if prev.Fingerprint == "" && prev.Failures == 0 && src.Render == "" {
 		// No fast path: this check will extract in full. Those wait for their turn before
 		// fetching, not holding a fetched page while extractions run. A failing source
 		// does not wait: it would hold a turn through its timeouts, and a page seldom.
+		// Nor does a rendered one: its fetcher bounds its tabs, and holding a turn through
+		// a render would hold up plain sources behind it.
 		select {
 		case full <- struct{}{}:
 			defer func() { <-full }()
@@ -112,7 +114,7 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	}
 	if err := c.interpret(); err != nil {
 		c.rec.Events = nil
-		c.rec.Snapshot, c.rec.Text = nil, ""
+		c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = nil, "", nil
 		c.rec.State = prev
 		c.rec.State.LastCheck = c.rec.Check.Time
 		c.fail(c.rec.Check.Status, err.Error())
@@ -421,7 +423,7 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	if d != nil {
 		s.Added, s.Removed = d.Stats.Added, d.Stats.Removed
 	}
-	c.rec.Snapshot, c.rec.Text = s, text
+	c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = s, text, p.Screenshot
 	c.rec.Check.Snapshot = id
 	c.rec.Check.Result = ResultChanged
 	if typ == ArticleNew {

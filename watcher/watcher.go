@@ -30,7 +30,18 @@ type Source struct {
 	Origin   string // where it was declared: "seed", "config", "added" or "discovered"
 	Kind     string // "" for a news article; "treaty-status" for the UN depositary record
 	Robots   *bool  // honour robots.txt; nil for the fetcher's default
+	// Render is how the page is loaded: "" with a plain HTTP request, RenderBrowser in
+	// headless Chromium for pages that write their article with JavaScript.
+	Render string
+	// Wait is when a rendered page is read: "load" (""), "networkidle", or a CSS selector
+	// that must match.
+	Wait string
+	// Screenshot asks for an image of every rendered version that makes a snapshot.
+	Screenshot bool
 }
+
+// RenderBrowser is the Source.Render of a page loaded in a browser.
+const RenderBrowser = "browser"
 
 // Kinds of sources other than news articles.
 const KindTreatyStatus = "treaty-status"
@@ -151,6 +162,8 @@ type Page struct {
 	LastModified string
 	RetryAfter   time.Duration // from a Retry-After header, 0 when absent
 	Duration     time.Duration
+	// Screenshot is a JPEG of the whole rendered page, when the source asks for one.
+	Screenshot []byte
 }
 
 // Validators are the conditional-request headers of the last response.
@@ -213,6 +226,7 @@ type Record struct {
 	State      State
 	Snapshot   *Snapshot // nil when no new snapshot
 	Text       string    // the snapshot's text
+	Screenshot []byte    // a JPEG of the page that made Snapshot; nil when none was taken
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }
