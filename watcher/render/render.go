@@ -63,7 +63,7 @@ func Find(path string) (string, error) {
 		strings.Join(Names, ", "))
 }
 
-// Options configure a Fetcher.
+// Options configure a Browser.
 type Options struct {
 	Path      string        // Chromium executable; "" looks on PATH (see Find)
 	MaxTabs   int           // tabs open at once; 0 for 4
@@ -72,25 +72,25 @@ type Options struct {
 	Log       *slog.Logger  // nil: no log
 }
 
-// Fetcher fetches rendered sources (Source.Render == watcher.RenderBrowser) with Chromium
-// and the others with the plain fetcher it wraps. It is safe for concurrent use.
-type Fetcher struct {
-	plain watcher.Fetcher
-	opt   Options
-	exe   string
-	tabs  chan struct{} // a token per open tab
+// Browser is the one Chromium process of a daemon, started on first use, and the tabs
+// open in it. It is safe for concurrent use; the daemon keeps one for its whole life
+// (a reloaded configuration keeps the browser) and closes it last.
+type Browser struct {
+	opt  Options
+	exe  string
+	tabs chan struct{} // a token per open tab
 
 	mu     sync.Mutex
-	cur    *instance // the browser new tabs open in; nil before the first and after Close
+	cur    *instance // the process new tabs open in; nil before the first and after Close
 	closed bool
 }
 
-// ErrClosed is returned by Fetch for a rendered source after Close.
+// ErrClosed is returned for a rendered source after Close.
 var ErrClosed = errors.New("render: browser closed")
 
-// New returns a Fetcher that renders with the Chromium that Find finds, and fetches
-// documents and plain sources with plain. The browser starts on the first rendered check.
-func New(plain watcher.Fetcher, opt Options) (*Fetcher, error) {
+// New returns a Browser on the Chromium that Find finds; its process starts on the first
+// rendered page.
+func New(opt Options) (*Browser, error) {
 	exe, err := Find(opt.Path)
 	if err != nil {
 		return nil, err
@@ -101,24 +101,31 @@ func New(plain watcher.Fetcher, opt Options) (*Fetcher, error) {
 	if opt.Timeout <= 0 {
 		opt.Timeout = 30 * time.Second
 	}
-	return &Fetcher{plain: plain, opt: opt, exe: exe, tabs: make(chan struct{}, opt.MaxTabs)}, nil
+	return &Browser{opt: opt, exe: exe, tabs: make(chan struct{}, opt.MaxTabs)}, nil
+}
+
+// Fetcher fetches the sources that ask for it (Source.Render == watcher.RenderBrowser)
+// with Browser, and the others, and every document, with Plain.
+type Fetcher struct {
+	Plain   watcher.Fetcher
+	Browser *Browser
 }
 
 // Fetch gets the source's page: rendered in a tab when the source asks for it, else as the
 // plain fetcher does. A rendered page is the plain fetcher's answer with its body replaced
 // by the DOM once the wait condition holds, serialised as UTF-8 HTML.
-func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Validators) (*watcher.Page, error) {
+func (f Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Validators) (*watcher.Page, error) {
 	if src.Render != watcher.RenderBrowser {
-		return f.plain.Fetch(ctx, src, v)
+		return f.Plain.Fetch(ctx, src, v)
 	}
-	p, err := f.plain.Fetch(ctx, src, v)
+	p, err := f.Plain.Fetch(ctx, src, v)
 	if err != nil || p.Status < 200 || p.Status > 299 || !isHTML(p.ContentType) {
 		// A failure, a refusal, a 304, a PDF: nothing to render, and the pipeline
 		// judges these answers as for any source.
 		return p, err
 	}
 	start := time.Now()
-	r, err := f.render(ctx, p, src)
+	r, err := f.Browser.render(ctx, p, src)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", p.URL, err)
 	}
@@ -146,11 +153,11 @@ func isHTML(ct string) bool {
 
 // Close closes the browser and waits for its process to end. Later rendered fetches fail
 // with ErrClosed; tabs still open are closed with it.
-func (f *Fetcher) Close() error {
-	f.mu.Lock()
-	in := f.cur
-	f.cur, f.closed = nil, true
-	f.mu.Unlock()
+func (b *Browser) Close() error {
+	b.mu.Lock()
+	in := b.cur
+	b.cur, b.closed = nil, true
+	b.mu.Unlock()
 	if in == nil {
 		return nil
 	}
@@ -173,38 +180,38 @@ func (in *instance) stop() {
 }
 
 // acquire returns the browser to open a tab in, starting one if needed, and counts the tab.
-func (f *Fetcher) acquire(ctx context.Context) (*instance, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
+func (b *Browser) acquire(ctx context.Context) (*instance, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
 		return nil, ErrClosed
 	}
-	if f.cur != nil && f.cur.ctx.Err() != nil {
-		f.cur.broken = true // the process died: replace it
-		f.forget(f.cur)
+	if b.cur != nil && b.cur.ctx.Err() != nil {
+		b.cur.broken = true // the process died: replace it
+		b.forget(b.cur)
 	}
-	if f.cur == nil {
-		in, err := f.start(ctx)
+	if b.cur == nil {
+		in, err := b.start(ctx)
 		if err != nil {
 			return nil, err
 		}
-		f.cur = in
+		b.cur = in
 	}
-	f.cur.users++
-	return f.cur, nil
+	b.cur.users++
+	return b.cur, nil
 }
 
 // release uncounts a tab; broken marks its browser as to be replaced.
-func (f *Fetcher) release(in *instance, broken bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (b *Browser) release(in *instance, broken bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	in.users--
 	if broken && !in.broken {
 		in.broken = true
-		if f.opt.Log != nil {
-			f.opt.Log.Warn("browser restarted: a tab did not answer", "exe", f.exe)
+		if b.opt.Log != nil {
+			b.opt.Log.Warn("browser restarted: a tab did not answer", "exe", b.exe)
 		}
-		f.forget(in)
+		b.forget(in)
 	}
 	if in.broken && in.users == 0 {
 		in.stop()
@@ -212,9 +219,9 @@ func (f *Fetcher) release(in *instance, broken bool) {
 }
 
 // forget takes a broken browser out of service: new tabs open in a new one.
-func (f *Fetcher) forget(in *instance) {
-	if f.cur == in {
-		f.cur = nil
+func (b *Browser) forget(in *instance) {
+	if b.cur == in {
+		b.cur = nil
 	}
 }
 
@@ -222,17 +229,17 @@ func (f *Fetcher) forget(in *instance) {
 const startTimeout = 30 * time.Second
 
 // start launches a browser process and waits until it answers.
-func (f *Fetcher) start(ctx context.Context) (*instance, error) {
+func (b *Browser) start(ctx context.Context) (*instance, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(f.exe),
+		chromedp.ExecPath(b.exe),
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("mute-audio", true),
 		chromedp.WindowSize(1280, 900),
 	)
-	if f.opt.UserAgent != "" {
-		opts = append(opts, chromedp.UserAgent(f.opt.UserAgent))
+	if b.opt.UserAgent != "" {
+		opts = append(opts, chromedp.UserAgent(b.opt.UserAgent))
 	}
 	if os.Geteuid() == 0 {
 		// Chromium refuses to run as root inside its sandbox; containers often run as root.
@@ -243,8 +250,8 @@ func (f *Fetcher) start(ctx context.Context) (*instance, error) {
 	// chromedp reports protocol trouble on the standard logger; the failing check reports
 	// what matters, so these go to the debug log.
 	quiet := func(format string, args ...any) {
-		if f.opt.Log != nil {
-			f.opt.Log.Debug("chromedp: " + fmt.Sprintf(format, args...))
+		if b.opt.Log != nil {
+			b.opt.Log.Debug("chromedp: " + fmt.Sprintf(format, args...))
 		}
 	}
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithErrorf(quiet), chromedp.WithLogf(quiet))
@@ -259,12 +266,12 @@ func (f *Fetcher) start(ctx context.Context) (*instance, error) {
 	case err := <-done:
 		if err != nil {
 			cancel()
-			return nil, fmt.Errorf("start %s: %w", f.exe, err)
+			return nil, fmt.Errorf("start %s: %w", b.exe, err)
 		}
 	case <-sctx.Done():
 		cancel()
 		<-done
-		return nil, fmt.Errorf("start %s: no answer within %s", f.exe, startTimeout)
+		return nil, fmt.Errorf("start %s: no answer within %s", b.exe, startTimeout)
 	}
 	return &instance{ctx: bctx, cancel: cancel}, nil
 }
@@ -282,19 +289,19 @@ const screenshotQuality = 70
 
 // render loads p in a new tab, its document served from p, and returns the DOM once the
 // source's wait condition holds.
-func (f *Fetcher) render(ctx context.Context, p *watcher.Page, src watcher.Source) (rendered, error) {
+func (b *Browser) render(ctx context.Context, p *watcher.Page, src watcher.Source) (rendered, error) {
 	select {
-	case f.tabs <- struct{}{}:
-		defer func() { <-f.tabs }()
+	case b.tabs <- struct{}{}:
+		defer func() { <-b.tabs }()
 	case <-ctx.Done():
 		return rendered{}, ctx.Err()
 	}
-	in, err := f.acquire(ctx)
+	in, err := b.acquire(ctx)
 	if err != nil {
 		return rendered{}, err
 	}
 	tctx, cancelTab := chromedp.NewContext(in.ctx)
-	r, err := f.load(ctx, tctx, p, src)
+	r, err := b.load(ctx, tctx, p, src)
 	// Closing the tab waits for the browser (chromedp gives it 5 s); a browser that
 	// cannot close a tab in that time is stuck, and is replaced.
 	closed := make(chan struct{})
@@ -306,13 +313,13 @@ func (f *Fetcher) render(ctx context.Context, p *watcher.Page, src watcher.Sourc
 		stuck = true
 	}
 	broken := stuck || (err != nil && in.ctx.Err() != nil)
-	f.release(in, broken)
+	b.release(in, broken)
 	return r, err
 }
 
 // load runs one page in the tab tctx under the time budget.
-func (f *Fetcher) load(ctx, tctx context.Context, p *watcher.Page, src watcher.Source) (rendered, error) {
-	budget := f.opt.Timeout
+func (b *Browser) load(ctx, tctx context.Context, p *watcher.Page, src watcher.Source) (rendered, error) {
+	budget := b.opt.Timeout
 	lctx, cancel := context.WithTimeout(tctx, budget)
 	defer cancel()
 	// The caller's cancellation (shutdown) ends the page too.
@@ -350,7 +357,7 @@ func (f *Fetcher) load(ctx, tctx context.Context, p *watcher.Page, src watcher.S
 			crashOne.Do(func() { close(crashed) })
 		}
 	}); err != nil {
-		return rendered{}, f.describe(ctx, lctx, err, src)
+		return rendered{}, b.describe(ctx, lctx, err, src)
 	}
 	paused := chromedp.Events(lctx, cdpfetch.RequestPaused)
 	patterns := []*cdpfetch.RequestPattern{{URLPattern: "*", ResourceType: network.ResourceTypeDocument}}
@@ -361,7 +368,7 @@ func (f *Fetcher) load(ctx, tctx context.Context, p *watcher.Page, src watcher.S
 		}
 	}
 	if _, err := chromedp.Call(lctx, cdpfetch.Enable, cdpfetch.EnableParams{Patterns: patterns}); err != nil {
-		return rendered{}, f.describe(ctx, lctx, err, src)
+		return rendered{}, b.describe(ctx, lctx, err, src)
 	}
 	go serve(lctx, paused, p)
 
@@ -391,7 +398,7 @@ func (f *Fetcher) load(ctx, tctx context.Context, p *watcher.Page, src watcher.S
 		return rendered{}, errors.New("the tab crashed (the page's renderer process died)")
 	}
 	if err != nil {
-		return rendered{}, f.describe(ctx, lctx, err, src)
+		return rendered{}, b.describe(ctx, lctx, err, src)
 	}
 	mu.Lock()
 	r.dynamic = dynamic
@@ -457,7 +464,7 @@ func serve(ctx context.Context, paused iter.Seq2[cdpfetch.EventRequestPaused, er
 }
 
 // describe says why a page failed: the budget, the browser, or the page.
-func (f *Fetcher) describe(ctx, lctx context.Context, err error, src watcher.Source) error {
+func (b *Browser) describe(ctx, lctx context.Context, err error, src watcher.Source) error {
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
@@ -466,7 +473,7 @@ func (f *Fetcher) describe(ctx, lctx context.Context, err error, src watcher.Sou
 		if cond == "" {
 			cond = WaitLoad
 		}
-		return fmt.Errorf("the page did not render within %s (wait: %s)", f.opt.Timeout, cond)
+		return fmt.Errorf("the page did not render within %s (wait: %s)", b.opt.Timeout, cond)
 	}
 	return err
 }

@@ -94,7 +94,7 @@ func (s *site) setCount(n string) {
 }
 
 // newFetcher returns a Fetcher on the system's Chromium, or skips when there is none.
-func newFetcher(t *testing.T, opt Options) *Fetcher {
+func newFetcher(t *testing.T, opt Options) Fetcher {
 	t.Helper()
 	if _, err := Find(""); err != nil {
 		t.Skip(err)
@@ -103,12 +103,12 @@ func newFetcher(t *testing.T, opt Options) *Fetcher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := New(plain, opt)
+	b, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	return f
+	t.Cleanup(func() { b.Close() })
+	return Fetcher{Plain: plain, Browser: b}
 }
 
 func browserSource(name, url string) watcher.Source {
@@ -260,7 +260,7 @@ func TestRenderFailures(t *testing.T) {
 		_, err := f.Fetch(ctx, src, watcher.Validators{})
 		crashed <- err
 	}()
-	crashTab(t, f, "crash")
+	crashTab(t, f.Browser, "crash")
 	if err := <-crashed; err == nil || !strings.Contains(err.Error(), "the tab crashed") {
 		t.Fatalf("crashed tab: %v", err)
 	}
@@ -279,9 +279,10 @@ func TestBrowserRestart(t *testing.T) {
 	if _, err := f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{}); err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	first := f.cur
-	f.mu.Unlock()
+	b := f.Browser
+	b.mu.Lock()
+	first := b.cur
+	b.mu.Unlock()
 	proc := chromedp.FromContext(first.ctx).Browser.Process()
 	if err := proc.Kill(); err != nil {
 		t.Fatal(err)
@@ -295,13 +296,13 @@ func TestBrowserRestart(t *testing.T) {
 	if err != nil || !strings.Contains(string(p.Body), "72 States") {
 		t.Fatalf("after the browser died: %v", err)
 	}
-	f.mu.Lock()
-	second := f.cur
-	f.mu.Unlock()
+	b.mu.Lock()
+	second := b.cur
+	b.mu.Unlock()
 	if second == first {
 		t.Fatal("the dead browser is still in use")
 	}
-	f.Close()
+	b.Close()
 	if _, err := f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("after Close: %v", err)
 	}
@@ -312,13 +313,13 @@ func TestBrowserRestart(t *testing.T) {
 
 // crashTab crashes the renderer of the tab whose URL contains part, as a crashing page would
 // (no page can do that on purpose), once that tab is open.
-func crashTab(t *testing.T, f *Fetcher, part string) {
+func crashTab(t *testing.T, b *Browser, part string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		f.mu.Lock()
-		in := f.cur
-		f.mu.Unlock()
+		b.mu.Lock()
+		in := b.cur
+		b.mu.Unlock()
 		if in != nil {
 			targets, err := chromedp.Targets(in.ctx)
 			if err != nil {

@@ -159,7 +159,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage} {
+		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bScreenshots} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -618,7 +618,12 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 			if err := appendJSON(b.Bucket(bSnaps), r.Snapshot); err != nil {
 				return err
 			}
-			if err := s.retain(b); err != nil {
+			if r.Screenshot != nil {
+				if err := putScreenshot(tx, r.Source, r.Snapshot.ID, r.Screenshot); err != nil {
+					return err
+				}
+			}
+			if err := s.retain(b, r.Source); err != nil {
 				return err
 			}
 		}
@@ -633,8 +638,8 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 }
 
 // retain drops snapshots beyond the retention policy, keeping the first and the latest,
-// and the texts no remaining snapshot refers to.
-func (s *Store) retain(b *bbolt.Bucket) error {
+// and the texts (and screenshots) no remaining snapshot refers to. b is source's bucket.
+func (s *Store) retain(b *bbolt.Bucket, source string) error {
 	if s.ret.MaxSnapshots <= 0 && s.ret.MaxAge <= 0 {
 		return nil
 	}
@@ -688,6 +693,9 @@ func (s *Store) retain(b *bbolt.Bucket) error {
 		}
 		if !used[all[i].s.ID] {
 			if err := b.Bucket(bTexts).Delete([]byte(all[i].s.ID)); err != nil {
+				return err
+			}
+			if err := dropScreenshot(b.Tx(), source, all[i].s.ID); err != nil {
 				return err
 			}
 		}
