@@ -170,6 +170,9 @@ type Page struct {
 	Exchanges []Exchange
 	// Screenshot is a JPEG of the whole rendered page, when the source asks for one.
 	Screenshot []byte
+	// Served is the body as the site served it when Body is not (a page rendered in a
+	// browser, whose Body is its DOM); nil when Body is.
+	Served []byte
 }
 
 // Validators are the conditional-request headers of the last response.

@@ -168,6 +168,15 @@ sources:
 			t.Fatalf("screenshot of %s: %d bytes, %v", sn.ID, len(img), err)
 		}
 	}
+	// The evidence of a rendered version is the document as served, not the DOM.
+	caps, err := s.Captures("fetched")
+	if err != nil || len(caps) != 2 {
+		t.Fatalf("captures: %v %v", caps, err)
+	}
+	served, err := s.Body(caps[1].SHA256)
+	if err != nil || !strings.Contains(string(served), `fetch("/data.json")`) || strings.Contains(string(served), "States had signed") {
+		t.Fatalf("captured body: %v\n%s", err, served)
+	}
 	if snaps, _ := s.Snapshots("scripted"); len(snaps) == 0 {
 		t.Fatal("scripted has no snapshot")
 	} else if _, err := s.Screenshot("scripted", snaps[0].ID); err == nil {

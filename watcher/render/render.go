@@ -129,7 +129,7 @@ func (f Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valida
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", p.URL, err)
 	}
-	p.Body, p.Screenshot = r.dom, r.shot
+	p.Served, p.Body, p.Screenshot = p.Body, r.dom, r.shot
 	p.ContentType = "text/html; charset=utf-8"
 	if r.dynamic {
 		// The article came (at least in part) from requests the page's scripts made: a
