@@ -93,7 +93,8 @@ const (
 	ResultSuspect     = "suspect"
 	ResultGone        = "gone"
 	ResultFailed      = "failed"
-	ResultBlocked     = "blocked" // a failure where the site refused us: 401, 403, 429, a 503 challenge page (bot challenges, access rules)
+	ResultBlocked     = "blocked"  // a failure where the site refused us: 401, 403, 429, a 503 challenge page (bot challenges, access rules), a challenge page served with 2xx
+	ResultNeedsScript = "needs-js" // a failure where the page is an application shell: no article text without JavaScript
 )
 
 // Check is the record of one check of a source.
@@ -134,6 +135,7 @@ type State struct {
 	Snapshot     string    `json:"snapshot,omitempty"` // latest snapshot id
 	Lang         string    `json:"lang,omitempty"`
 	Status       string    `json:"status,omitempty"` // "ok", "gone", "failing", "suspect"
+	Result       string    `json:"result,omitempty"` // the last check's result: why a failing source fails (blocked, needs-js)
 	Failures     int       `json:"failures,omitempty"`
 	Alerted      bool      `json:"alerted,omitempty"` // a fetch.failed was sent for the current failure streak
 	Suspects     int       `json:"suspects,omitempty"`
