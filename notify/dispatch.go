@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/store"
 )
 
 // Queue is where the dispatcher finds its work.
@@ -21,7 +20,7 @@ type Queue interface {
 	// Due returns the head of an endpoint's queue and whether it is due at now.
 	Due(endpoint string, now time.Time) (watcher.Delivery, bool, error)
 	// IsGone reports whether the endpoint answered 410 Gone.
-	IsGone(endpoint string) (store.Gone, bool, error)
+	IsGone(endpoint string) (watcher.EndpointGone, bool, error)
 }
 
 // Ledger records the outcome of each attempt.
@@ -329,7 +328,7 @@ func (d *Dispatcher) log() *slog.Logger {
 // Tally counts attempts by result; the `check` command prints it after Flush.
 type Tally struct {
 	mu     sync.Mutex
-	counts map[string]int
+	counts map[Outcome]int
 }
 
 // Observe counts a.
@@ -337,13 +336,13 @@ func (t *Tally) Observe(a Attempt) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.counts == nil {
-		t.counts = map[string]int{}
+		t.counts = map[Outcome]int{}
 	}
 	t.counts[a.Result]++
 }
 
 // Count returns how many attempts had the result.
-func (t *Tally) Count(result string) int {
+func (t *Tally) Count(result Outcome) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.counts[result]

@@ -30,7 +30,18 @@ type Source struct {
 	Origin   string // where it was declared: "seed", "config", "added" or "discovered"
 	Kind     string // "" for a news article; "treaty-status" for the UN depositary record
 	Robots   *bool  // honour robots.txt; nil for the fetcher's default
+	// Render is how the page is loaded: "" with a plain HTTP request, RenderBrowser in
+	// headless Chromium for pages that write their article with JavaScript.
+	Render string
+	// Wait is when a rendered page is read: "load" (""), "networkidle", or a CSS selector
+	// that must match.
+	Wait string
+	// Screenshot asks for an image of every rendered version that makes a snapshot.
+	Screenshot bool
 }
+
+// RenderBrowser is the Source.Render of a page loaded in a browser.
+const RenderBrowser = "browser"
 
 // Kinds of sources other than news articles.
 const KindTreatyStatus = "treaty-status"
@@ -62,6 +73,9 @@ type Event struct {
 	// Detail carries what an event of another kind of source says (treaty.*: the
 	// participant, the instrument, the counts; coverage.found: where and when).
 	Detail json.RawMessage `json:"detail,omitempty"`
+	// Capture names the response as served that the event stands on (see Capture): new,
+	// changed, restored with a new text, gone.
+	Capture *CaptureRef `json:"capture,omitempty"`
 }
 
 // EventSource names the source an event is about.
@@ -79,7 +93,8 @@ const (
 	ResultSuspect     = "suspect"
 	ResultGone        = "gone"
 	ResultFailed      = "failed"
-	ResultBlocked     = "blocked" // a failure where the site refused us: 401, 403, 429, a 503 challenge page (bot challenges, access rules)
+	ResultBlocked     = "blocked"  // a failure where the site refused us: 401, 403, 429, a 503 challenge page (bot challenges, access rules), a challenge page served with 2xx
+	ResultNeedsScript = "needs-js" // a failure where the page is an application shell: no article text without JavaScript
 )
 
 // Check is the record of one check of a source.
@@ -120,6 +135,7 @@ type State struct {
 	Snapshot     string    `json:"snapshot,omitempty"` // latest snapshot id
 	Lang         string    `json:"lang,omitempty"`
 	Status       string    `json:"status,omitempty"` // "ok", "gone", "failing", "suspect"
+	Result       string    `json:"result,omitempty"` // the last check's result: why a failing source fails (blocked, needs-js)
 	Failures     int       `json:"failures,omitempty"`
 	Alerted      bool      `json:"alerted,omitempty"` // a fetch.failed was sent for the current failure streak
 	Suspects     int       `json:"suspects,omitempty"`
@@ -151,6 +167,14 @@ type Page struct {
 	LastModified string
 	RetryAfter   time.Duration // from a Retry-After header, 0 when absent
 	Duration     time.Duration
+	// Exchanges are the requests and response heads of the fetch as sent and served,
+	// redirects first; nil from a fetcher that does not record them.
+	Exchanges []Exchange
+	// Screenshot is a JPEG of the whole rendered page, when the source asks for one.
+	Screenshot []byte
+	// Served is the body as the site served it when Body is not (a page rendered in a
+	// browser, whose Body is its DOM); nil when Body is.
+	Served []byte
 }
 
 // Validators are the conditional-request headers of the last response.
@@ -213,6 +237,8 @@ type Record struct {
 	State      State
 	Snapshot   *Snapshot // nil when no new snapshot
 	Text       string    // the snapshot's text
+	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
+	Screenshot []byte    // a JPEG of the page that made Snapshot; nil when none was taken
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }
@@ -220,14 +246,60 @@ type Record struct {
 // Delivery is one event owed to one notification endpoint, kept in the outbox until the
 // endpoint accepts it or the attempts run out.
 type Delivery struct {
-	ID          string    `json:"id"` // event id + "@" + endpoint
-	Endpoint    string    `json:"endpoint"`
-	Event       Event     `json:"event"`
-	Created     time.Time `json:"created"`
-	Attempts    int       `json:"attempts"`
-	NextAttempt time.Time `json:"next_attempt"`
-	LastError   string    `json:"last_error,omitempty"`
-	State       string    `json:"state"` // "pending" or "dead"
+	ID          string        `json:"id"` // event id + "@" + endpoint
+	Endpoint    string        `json:"endpoint"`
+	Event       Event         `json:"event"`
+	Created     time.Time     `json:"created"`
+	Attempts    int           `json:"attempts"`
+	NextAttempt time.Time     `json:"next_attempt"`
+	LastError   string        `json:"last_error,omitempty"`
+	State       DeliveryState `json:"state"`
+}
+
+// DeliveryState is where a delivery stands. A delivery the endpoint accepted is removed
+// from the outbox, so there is no "delivered" state.
+type DeliveryState string
+
+// Delivery states.
+const (
+	// DeliveryPending waits in its endpoint's queue for its first or next attempt.
+	DeliveryPending DeliveryState = "pending"
+	// DeliveryDead is in the dead-letter list: refused, out of attempts, or owed to an
+	// endpoint that is gone; it stays there until re-queued by hand.
+	DeliveryDead DeliveryState = "dead"
+)
+
+// EndpointGone marks an endpoint that answered "410 Gone": the receiver said it no longer
+// exists, so nothing more is sent to it until a delivery of its queue is re-queued by hand.
+type EndpointGone struct {
+	Since  time.Time `json:"since"`
+	Reason string    `json:"reason"`
+}
+
+// QueueStats is the state of one endpoint's part of the outbox.
+type QueueStats struct {
+	Endpoint string
+	Pending  int
+	Dead     int
+	// Head is when the head of the pending queue was created, zero when nothing is
+	// pending. Queues are in event order, so it is the oldest pending delivery, but for
+	// one re-queued by hand, which goes to the end with its first creation time.
+	Head time.Time
+}
+
+// Deliveries are the deliveries an event owes to the endpoints r routes it to, due at
+// once: what a check or a discovery run writes to the outbox in the transaction that
+// records the event. A nil r (no endpoint configured) routes nowhere.
+func Deliveries(r Router, e Event) []Delivery {
+	if r == nil {
+		return nil
+	}
+	var out []Delivery
+	for _, ep := range r.Route(e) {
+		out = append(out, Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e, Created: e.Time,
+			NextAttempt: e.Time, State: DeliveryPending})
+	}
+	return out
 }
 
 // Router names the notification endpoints that want an event.

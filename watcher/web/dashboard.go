@@ -27,7 +27,7 @@ var assets embed.FS
 // Outbox is the part of the store the outbox view reads. Server.Store is asked for it at
 // run time: a store without an outbox simply has no outbox page.
 type Outbox interface {
-	Deliveries(state string) ([]watcher.Delivery, error)
+	Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error)
 }
 
 // Requeuer puts a dead delivery back in its queue, for the outbox view's retry button.

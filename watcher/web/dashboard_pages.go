@@ -480,10 +480,10 @@ func (d *dash) outboxPage(w http.ResponseWriter, r *http.Request) (string, view,
 	p := OutboxPage{Available: ok}
 	if ok {
 		var err error
-		if p.Pending.Items, err = ob.Deliveries("pending"); err != nil {
+		if p.Pending.Items, err = ob.Deliveries(watcher.DeliveryPending); err != nil {
 			return "", view{}, err
 		}
-		if p.Dead.Items, err = ob.Deliveries("dead"); err != nil {
+		if p.Dead.Items, err = ob.Deliveries(watcher.DeliveryDead); err != nil {
 			return "", view{}, err
 		}
 		_, p.Dead.Retry = d.s.Store.(Requeuer)
@@ -550,8 +550,8 @@ func (d *dash) apiOutbox(r *http.Request) (int, any, error) {
 	if !ok {
 		return 0, nil, fmt.Errorf("outbox: %w (this store keeps none)", watcher.ErrNotFound)
 	}
-	state := r.URL.Query().Get("state")
-	if state != "" && state != "pending" && state != "dead" {
+	state := watcher.DeliveryState(r.URL.Query().Get("state"))
+	if state != "" && state != watcher.DeliveryPending && state != watcher.DeliveryDead {
 		return 0, nil, fmt.Errorf("%w: state=%q, want pending or dead", ErrBadRequest, state)
 	}
 	ds, err := ob.Deliveries(state)
