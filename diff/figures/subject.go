@@ -72,17 +72,16 @@ type entry struct {
 
 // compiledSubject is a Subject with its phrases compiled.
 type compiledSubject struct {
-	key                          string
-	order                        int
-	names, measures, acts, cues  []phrase
-	by                           map[string]bool
-	needs                        string
-	ordinals                     bool
-	unit                         string
-	needers                      []*compiledSubject // the subjects whose Needs is this one
-	agentOf                      bool               // some subject lists this one in By
-	isNeed                       bool               // Needs is set
-	hasActs, hasCues, hasMeasure bool
+	key                         string
+	order                       int
+	names, measures, acts, cues []phrase
+	by                          map[string]bool
+	needs                       string
+	ordinals                    bool
+	unit                        string
+	needers                     []*compiledSubject // the subjects whose Needs is this one
+	agentOf                     bool               // some subject lists this one in By
+	isNeed                      bool               // Needs is set
 }
 
 // compileSubjects compiles the subjects table into x.

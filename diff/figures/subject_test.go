@@ -279,4 +279,3 @@ func TestSharedFiguresSet(t *testing.T) {
 	}
 	t.Logf("../shared/figures read directly: found %d/%d, subject %d/%d", found, n, keyed, n)
 }
-
