@@ -74,6 +74,10 @@ type Defaults struct {
 	FailAfter    int           // consecutive fetch failures before a fetch.failed event
 	BackoffMax   time.Duration // longest wait between checks of a failing source
 	Robots       bool          // honour robots.txt
+	// AllowPrivate lets every fetch (checks and discovery, redirects included) connect to
+	// private, loopback, link-local and reserved addresses. Without it only a source or
+	// job whose own URL is written with such an address (or "localhost") reaches it.
+	AllowPrivate bool
 }
 
 // HTTP configures the daemon's HTTP server: probes, metrics and the JSON API.

@@ -143,7 +143,10 @@ func SnapshotID(text string) string {
 
 // Page is one HTTP response, as the pipeline needs it.
 type Page struct {
-	URL          string // final URL after redirects
+	URL string // final URL after redirects
+	// Redirects is the chain of redirects followed to URL, in order: each URL requested
+	// that answered with a redirect, and its status. Empty when the first answer was final.
+	Redirects    []Redirect
 	Status       int
 	ContentType  string
 	Body         []byte
@@ -151,6 +154,13 @@ type Page struct {
 	LastModified string
 	RetryAfter   time.Duration // from a Retry-After header, 0 when absent
 	Duration     time.Duration
+}
+
+// Redirect is one hop of a redirect chain: URL answered Status (301, 302, 303, 307 or 308)
+// and sent the request on.
+type Redirect struct {
+	URL    string `json:"url"`
+	Status int    `json:"status"`
 }
 
 // Validators are the conditional-request headers of the last response.

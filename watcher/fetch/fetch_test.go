@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,6 +410,17 @@ func TestRedirects(t *testing.T) {
 		p, err := get(f, srv.URL+"/hop/5", watcher.Validators{})
 		if err != nil || p.Status != http.StatusOK || p.URL != srv.URL+"/hop/0" || hits.Load() != 1 {
 			t.Fatalf("err = %v, page %+v, hits %d", err, p, hits.Load())
+		}
+		// The chain is recorded, hop by hop, for the pipeline to tell a move.
+		var want []watcher.Redirect
+		for n := 5; n > 0; n-- {
+			want = append(want, watcher.Redirect{URL: fmt.Sprintf("%s/hop/%d", srv.URL, n), Status: http.StatusMovedPermanently})
+		}
+		if !slices.Equal(p.Redirects, want) {
+			t.Errorf("redirects %v, want %v", p.Redirects, want)
+		}
+		if p, err := get(f, srv.URL+"/hop/0", watcher.Validators{}); err != nil || p.Redirects != nil {
+			t.Errorf("no redirect: err %v, redirects %v", err, p.Redirects)
 		}
 	})
 }
