@@ -117,6 +117,7 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.rec.State.LastCheck = c.rec.Check.Time
 		c.fail(c.rec.Check.Status, err.Error())
 	}
+	c.capture(p)
 	c.route()
 	if err := w.Store.Record(c.rec); err != nil {
 		return c.rec, fmt.Errorf("record %s: %w", src.Name, err)

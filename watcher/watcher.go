@@ -62,6 +62,9 @@ type Event struct {
 	// Detail carries what an event of another kind of source says (treaty.*: the
 	// participant, the instrument, the counts; coverage.found: where and when).
 	Detail json.RawMessage `json:"detail,omitempty"`
+	// Capture names the response as served that the event stands on (see Capture): new,
+	// changed, restored with a new text, gone.
+	Capture *CaptureRef `json:"capture,omitempty"`
 }
 
 // EventSource names the source an event is about.
@@ -143,10 +146,7 @@ func SnapshotID(text string) string {
 
 // Page is one HTTP response, as the pipeline needs it.
 type Page struct {
-	URL string // final URL after redirects
-	// Redirects is the chain of redirects followed to URL, in order: each URL requested
-	// that answered with a redirect, and its status. Empty when the first answer was final.
-	Redirects    []Redirect
+	URL          string // final URL after redirects
 	Status       int
 	ContentType  string
 	Body         []byte
@@ -154,13 +154,9 @@ type Page struct {
 	LastModified string
 	RetryAfter   time.Duration // from a Retry-After header, 0 when absent
 	Duration     time.Duration
-}
-
-// Redirect is one hop of a redirect chain: URL answered Status (301, 302, 303, 307 or 308)
-// and sent the request on.
-type Redirect struct {
-	URL    string `json:"url"`
-	Status int    `json:"status"`
+	// Exchanges are the requests and response heads of the fetch as sent and served,
+	// redirects first; nil from a fetcher that does not record them.
+	Exchanges []Exchange
 }
 
 // Validators are the conditional-request headers of the last response.
@@ -223,6 +219,7 @@ type Record struct {
 	State      State
 	Snapshot   *Snapshot // nil when no new snapshot
 	Text       string    // the snapshot's text
+	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }

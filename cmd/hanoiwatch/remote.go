@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -20,6 +21,8 @@ type reader interface {
 	State(source string) (watcher.State, error)
 	Snapshots(source string) ([]watcher.Snapshot, error)
 	Text(source, id string) (string, error)
+	Captures(source string) ([]watcher.Capture, error)
+	Body(sha string) ([]byte, error)
 }
 
 // remote reads through the JSON API of a running daemon. bbolt lets one process open a
@@ -83,6 +86,33 @@ func (r *remote) Text(source, id string) (string, error) {
 	var v web.SnapshotText
 	err := r.get("/api/sources/"+url.PathEscape(source)+"/snapshots/"+url.PathEscape(id), &v)
 	return v.Text, err
+}
+
+// Captures lists a source's captures.
+func (r *remote) Captures(source string) ([]watcher.Capture, error) {
+	var vs []web.CaptureView
+	err := r.get("/api/sources/"+url.PathEscape(source)+"/captures", &vs)
+	out := make([]watcher.Capture, len(vs))
+	for i, v := range vs {
+		out[i] = v.Capture
+	}
+	return out, err
+}
+
+// Body reads a captured body, as served.
+func (r *remote) Body(sha string) ([]byte, error) {
+	resp, err := r.client.Get(r.base + "/api/captures/" + url.PathEscape(sha))
+	if err != nil {
+		return nil, fmt.Errorf("daemon API: %w", err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return io.ReadAll(resp.Body)
+	case http.StatusNotFound:
+		return nil, fmt.Errorf("capture %s: %w", sha, watcher.ErrNotFound)
+	}
+	return nil, fmt.Errorf("daemon API /api/captures/%s: %s", sha, resp.Status)
 }
 
 // sources reads the daemon's watch list.

@@ -42,9 +42,10 @@ func (a *app) snapshotsCmd() *cobra.Command {
 }
 
 func (a *app) showCmd() *cobra.Command {
-	return &cobra.Command{
+	var raw bool
+	cmd := &cobra.Command{
 		Use:   "show NAME [SNAPSHOT]",
-		Short: "Print the stored text of a snapshot (default: the latest)",
+		Short: "Print the stored text of a snapshot (default: the latest); --raw: the page as served",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := a.loadRead(); err != nil {
@@ -55,6 +56,14 @@ func (a *app) showCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if raw {
+				body, err := a.served(args[0], ids[0])
+				if err != nil {
+					return err
+				}
+				_, err = a.out.Write(body)
+				return err
+			}
 			text, err := a.read().Text(args[0], ids[0])
 			if err != nil {
 				return err
@@ -63,6 +72,24 @@ func (a *app) showCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&raw, "raw", false, "print the page's body as the site served it (see Evidence in the README)")
+	return cmd
+}
+
+// served returns the body of the page a snapshot was taken from: its latest capture that
+// is not an article.gone (which is filed under the snapshot before it).
+func (a *app) served(source, id string) ([]byte, error) {
+	cs, err := a.read().Captures(source)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(cs) - 1; i >= 0; i-- {
+		if cs[i].Snapshot == id && cs[i].Event != watcher.ArticleGone {
+			return a.read().Body(cs[i].SHA256)
+		}
+	}
+	return nil, fmt.Errorf("%s: no page kept for snapshot %s (pages are kept from this version of hanoiwatch on, and go with their snapshot by retention): %w",
+		source, id, watcher.ErrNotFound)
 }
 
 func (a *app) diffCmd() *cobra.Command {

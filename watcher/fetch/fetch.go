@@ -172,6 +172,9 @@ func (f *Fetcher) get(ctx context.Context, r Request) (*watcher.Page, error) {
 	})
 	hdr := http.Header{}
 	hdr.Set("Accept", r.Accept)
+	// Asked for here rather than by net/http, so that the request headers recorded are
+	// those sent; capped decodes the answer.
+	hdr.Set("Accept-Encoding", "gzip")
 	if r.Validators.ETag != "" {
 		hdr.Set("If-None-Match", r.Validators.ETag)
 	}
@@ -191,18 +194,19 @@ func (f *Fetcher) get(ctx context.Context, r Request) (*watcher.Page, error) {
 		return nil, fmt.Errorf("GET %s: no response", r.URL)
 	}
 	page.Duration = time.Since(start)
-	page.Redirects = fl.hops
+	page.Exchanges = fl.exchanges
 	if int64(len(page.Body)) > f.opt.MaxBody {
 		return nil, fmt.Errorf("GET %s: %w: more than %d bytes", r.URL, ErrTooLarge, f.opt.MaxBody)
 	}
 	return page, nil
 }
 
-// inflight is what the redirect handler, shared by all fetches of a host, needs of one
-// fetch; it travels in the request's context.
+// inflight is what the transport and the redirect handler, shared by all fetches to a
+// host, need of one fetch: it rides in the request's context. The hops of one fetch follow
+// one another, so it needs no lock.
 type inflight struct {
-	vet  func(*url.URL) error
-	hops []watcher.Redirect
+	vet       func(*url.URL) error
+	exchanges []watcher.Exchange // as sent and served (see watcher.Exchange), for the page's capture
 }
 
 type inflightKey struct{}
@@ -273,20 +277,9 @@ func (f *Fetcher) build(own string) *colly.Collector {
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 			return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
 		}
-		fl, _ := req.Context().Value(inflightKey{}).(*inflight)
-		if fl == nil {
-			return nil
+		if fl, _ := req.Context().Value(inflightKey{}).(*inflight); fl != nil && fl.vet != nil {
+			return fl.vet(req.URL)
 		}
-		if fl.vet != nil {
-			if err := fl.vet(req.URL); err != nil {
-				return err
-			}
-		}
-		status := 0
-		if req.Response != nil {
-			status = req.Response.StatusCode
-		}
-		fl.hops = append(fl.hops, watcher.Redirect{URL: via[len(via)-1].URL.String(), Status: status})
 		return nil
 	})
 	return c
@@ -311,9 +304,14 @@ type capped struct {
 const maxRobots = 500 << 10
 
 func (t capped) RoundTrip(req *http.Request) (*http.Response, error) {
+	sent := time.Now()
 	res, err := t.rt.RoundTrip(req)
 	if err != nil {
 		return nil, err
+	}
+	if fl, ok := req.Context().Value(inflightKey{}).(*inflight); ok {
+		fl.exchanges = append(fl.exchanges, watcher.Exchange{Time: sent, Method: req.Method, URL: req.URL.String(),
+			Request: req.Header.Clone(), Proto: res.Proto, Status: res.StatusCode, Header: res.Header.Clone()})
 	}
 	// net/http has already decoded a plain "gzip" it asked for (Uncompressed is then set).
 	enc := strings.ToLower(strings.TrimSpace(res.Header.Get("Content-Encoding")))

@@ -49,6 +49,7 @@ type Server struct {
 	Ready    func() error
 	Log      *slog.Logger
 	Figures  *figures.Extractor // the dashboard's figures: the canonical subjects the CLI uses
+	Captures CaptureStore       // the responses as served; nil: their routes are not served
 }
 
 // Errors the handlers map to HTTP statuses.
@@ -98,6 +99,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST /api/sources", s.api(s.auth(s.addSource)))
 	m.HandleFunc("DELETE /api/sources/{name}", s.api(s.auth(s.removeSource)))
 	m.HandleFunc("POST /api/sources/{name}/check", s.api(s.auth(s.checkSource)))
+	s.captureRoutes(m)
 	s.dashboard(m)
 	return m
 }
