@@ -20,6 +20,7 @@ import (
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fetch"
+	"hanoiwatch/watcher/render"
 	"hanoiwatch/watcher/store"
 	"hanoiwatch/watcher/treaty"
 )
@@ -45,8 +46,11 @@ type app struct {
 	// them (the seeds when it declares none). cfg.Sources is dropped once converted: the
 	// daemon holds 10 000 sources once, not twice (1.5 MB).
 	declared []watcher.Source
-	store    *store.Store
-	log      *slog.Logger
+	// browser renders the sources with render: browser: one Chromium for the process,
+	// made by the first pipeline that needs it and closed by close.
+	browser *render.Browser
+	store   *store.Store
+	log     *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -184,6 +188,9 @@ func (a *app) logger(c config.Log) *slog.Logger {
 }
 
 func (a *app) close() {
+	if a.browser != nil {
+		a.browser.Close()
+	}
 	if a.store != nil {
 		a.store.Close()
 	}
@@ -213,7 +220,7 @@ func (a *app) sources() ([]watcher.Source, error) {
 			origin = ad.Origin
 		}
 		out = append(out, watcher.Source{Name: ad.Name, URL: ad.URL, Schedule: ad.Schedule, Selector: ad.Selector,
-			Lang: ad.Lang, Origin: origin})
+			Lang: ad.Lang, Origin: origin, Render: renderMode(a.cfg.Defaults.Render)})
 	}
 	kept := out[:0]
 	for _, s := range out {
@@ -229,7 +236,7 @@ func (a *app) sources() ([]watcher.Source, error) {
 func (a *app) useConfig(c config.Config) error {
 	var declared []watcher.Source
 	for _, s := range c.Sources {
-		src, err := sourceFromConfig(s, "config")
+		src, err := sourceFromConfig(s, c.Defaults, "config")
 		if err != nil {
 			return err
 		}
@@ -237,7 +244,8 @@ func (a *app) useConfig(c config.Config) error {
 	}
 	if len(c.Sources) == 0 {
 		for _, s := range seeds.Sources() {
-			declared = append(declared, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: "seed"})
+			declared = append(declared, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: "seed",
+				Render: renderMode(c.Defaults.Render)})
 		}
 	}
 	c.Sources = nil
@@ -246,9 +254,18 @@ func (a *app) useConfig(c config.Config) error {
 	return nil
 }
 
-func sourceFromConfig(s config.Source, origin string) (watcher.Source, error) {
+// renderMode is the watcher's Source.Render for a config's render value.
+func renderMode(r string) string {
+	if r == config.RenderBrowser {
+		return watcher.RenderBrowser
+	}
+	return ""
+}
+
+func sourceFromConfig(s config.Source, d config.Defaults, origin string) (watcher.Source, error) {
 	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
-		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots}
+		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots,
+		Render: renderMode(s.EffectiveRender(d)), Wait: s.Wait, Screenshot: s.Screenshot}
 	if src.Kind == "article" {
 		src.Kind = ""
 	}
@@ -299,6 +316,14 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	var fetcher watcher.Fetcher = f
+	if slices.ContainsFunc(a.declared, func(s watcher.Source) bool { return s.Render == watcher.RenderBrowser }) {
+		b, err := a.renderer()
+		if err != nil {
+			return nil, err
+		}
+		fetcher = render.Fetcher{Plain: f, Browser: b}
+	}
 	// Events go where the config's notify section routes them; check and run deliver them.
 	router, _, err := a.notifier()
 	if err != nil {
@@ -306,7 +331,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 	}
 	return &watcher.Watcher{
 		Router:       router,
-		Fetcher:      f,
+		Fetcher:      fetcher,
 		Extractor:    pageExtractor{},
 		Store:        a.store,
 		Figures:      figureExtractor(),
@@ -339,6 +364,22 @@ func (a *app) fetcher() (*fetch.Fetcher, error) {
 		a.fetch = f
 	}
 	return a.fetch, nil
+}
+
+// renderer returns the process's browser, made from the config the process started with on
+// first use (a SIGHUP keeps it, as it keeps the notification endpoints). Without a Chromium
+// it is the error that says what to install.
+func (a *app) renderer() (*render.Browser, error) {
+	if a.browser == nil {
+		b := a.cfg.Browser
+		r, err := render.New(render.Options{Path: b.Path, MaxTabs: b.MaxTabs, Timeout: b.Timeout,
+			UserAgent: a.cfg.Defaults.UserAgent, Log: a.log})
+		if err != nil {
+			return nil, err
+		}
+		a.browser = r
+	}
+	return a.browser, nil
 }
 
 // redirects maps the config's max_redirects, where 0 follows none, to fetch's, where 0 is

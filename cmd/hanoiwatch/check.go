@@ -137,10 +137,10 @@ func printSummary(w io.Writer, cs []checked) {
 			short(r.Snapshot), truncate(detail, 100))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "%d checked: %d new, %d changed, %d unchanged, %d not modified, %d suspect, %d gone, %d failed, %d blocked\n",
+	fmt.Fprintf(w, "%d checked: %d new, %d changed, %d unchanged, %d not modified, %d suspect, %d gone, %d failed, %d blocked, %d need JavaScript\n",
 		len(cs), counts[watcher.ResultNew], counts[watcher.ResultChanged], counts[watcher.ResultUnchanged],
 		counts[watcher.ResultNotModified], counts[watcher.ResultSuspect], counts[watcher.ResultGone], counts[watcher.ResultFailed],
-		counts[watcher.ResultBlocked])
+		counts[watcher.ResultBlocked], counts[watcher.ResultNeedsScript])
 }
 
 // printEvent writes an event for people: one headline, figure moves, the diff.

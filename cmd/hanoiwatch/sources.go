@@ -43,8 +43,11 @@ func (a *app) sourcesCmd() *cobra.Command {
 					return err
 				}
 				status := st.Status
-				if status == "" {
+				switch {
+				case status == "":
 					status = "new"
+				case status == "failing" && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
+					status = st.Result // why it fails, when the answer is the site's and not the network's
 				}
 				next := "-"
 				if sched, err := config.ParseSchedule(config.Source{Schedule: s.Schedule}.EffectiveSchedule(a.cfg.Defaults)); err == nil {
