@@ -24,6 +24,7 @@ import (
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
+	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/store"
 )
 
@@ -449,7 +450,7 @@ func TestCoverageDiscovery(t *testing.T) {
 
 	t.Run("coverage report", func(t *testing.T) {
 		out, _ := e.hw("coverage", "--json")
-		var rep coverageReport
+		var rep report.Coverage
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("coverage --json: %v\n%s", err, out)
 		}
