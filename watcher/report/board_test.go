@@ -29,4 +29,3 @@ func TestFits(t *testing.T) {
 		})
 	}
 }
-
