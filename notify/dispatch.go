@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/store"
 )
 
 // Queue is where the dispatcher finds its work.
@@ -21,7 +20,7 @@ type Queue interface {
 	// Due returns the head of an endpoint's queue and whether it is due at now.
 	Due(endpoint string, now time.Time) (watcher.Delivery, bool, error)
 	// IsGone reports whether the endpoint answered 410 Gone.
-	IsGone(endpoint string) (store.Gone, bool, error)
+	IsGone(endpoint string) (watcher.EndpointGone, bool, error)
 }
 
 // Ledger records the outcome of each attempt.

@@ -207,7 +207,7 @@ func (fx *fixture) record(source string, n int) []string {
 		r.Events = append(r.Events, e)
 		for _, ep := range fx.router.Route(e) {
 			r.Deliveries = append(r.Deliveries, watcher.Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e,
-				Created: at, NextAttempt: at, State: store.Pending})
+				Created: at, NextAttempt: at, State: watcher.DeliveryPending})
 		}
 	}
 	if err := fx.store.Record(r); err != nil {
@@ -223,7 +223,7 @@ func (fx *fixture) flush() {
 	}
 }
 
-func (fx *fixture) deliveries(state string) []watcher.Delivery {
+func (fx *fixture) deliveries(state watcher.DeliveryState) []watcher.Delivery {
 	fx.t.Helper()
 	ds, err := fx.store.Deliveries(state)
 	if err != nil {
@@ -286,7 +286,7 @@ func TestRetryThenAccept(t *testing.T) {
 	ids = append(ids, fx.record("nhandan", 1)...)
 
 	var waits []time.Duration
-	for round := 0; round < 20 && len(fx.deliveries(store.Pending)) > 0; round++ {
+	for round := 0; round < 20 && len(fx.deliveries(watcher.DeliveryPending)) > 0; round++ {
 		fx.flush()
 		if h, due, _ := fx.store.Due("hook", fx.clock.Now()); h.ID != "" {
 			if due {
@@ -388,7 +388,7 @@ func TestGone(t *testing.T) {
 	if _, taken, _ := ok.got(); len(taken) != 3 {
 		t.Errorf("the other endpoint got %v: a gone endpoint must not hold up the others", taken)
 	}
-	dead := fx.deliveries(store.Dead)
+	dead := fx.deliveries(watcher.DeliveryDead)
 	if len(dead) != 3 {
 		t.Fatalf("dead = %+v", dead)
 	}
@@ -413,7 +413,7 @@ func TestGone(t *testing.T) {
 	if seen, _, _ := rcv.got(); len(seen) != 1 {
 		t.Errorf("the gone endpoint got %d requests", len(seen))
 	}
-	if d := fx.deliveries(store.Dead); len(d) != 4 || d[3].ID != later[0]+"@hook" || !strings.Contains(d[3].LastError, "not sent: the endpoint is gone") {
+	if d := fx.deliveries(watcher.DeliveryDead); len(d) != 4 || d[3].ID != later[0]+"@hook" || !strings.Contains(d[3].LastError, "not sent: the endpoint is gone") {
 		t.Errorf("dead = %+v", d)
 	}
 
@@ -444,7 +444,7 @@ func TestDeadAndRequeue(t *testing.T) {
 	fx := newFixture(t, webhookEndpoint("hook", rcv.srv.URL))
 	ids := fx.record("vtv", 3)
 	fx.flush()
-	dead := fx.deliveries(store.Dead)
+	dead := fx.deliveries(watcher.DeliveryDead)
 	if len(dead) != 1 || dead[0].ID != ids[0]+"@hook" || dead[0].Attempts != 1 || !strings.Contains(dead[0].LastError, "HTTP 400") {
 		t.Fatalf("dead = %+v", dead)
 	}
@@ -474,7 +474,7 @@ func TestOutOfAttempts(t *testing.T) {
 		fx.flush()
 		fx.clock.Add(time.Hour)
 	}
-	dead := fx.deliveries(store.Dead)
+	dead := fx.deliveries(watcher.DeliveryDead)
 	if len(dead) != 2 {
 		t.Fatalf("dead = %+v", dead)
 	}

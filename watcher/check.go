@@ -117,6 +117,7 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.rec.State.LastCheck = c.rec.Check.Time
 		c.fail(c.rec.Check.Status, err.Error())
 	}
+	c.capture(p)
 	c.route()
 	if err := w.Store.Record(c.rec); err != nil {
 		return c.rec, fmt.Errorf("record %s: %w", src.Name, err)
@@ -155,14 +156,8 @@ func (c *checkRun) interpret() error {
 
 // route queues each event for the endpoints that want it.
 func (c *checkRun) route() {
-	if c.w.Router == nil {
-		return
-	}
 	for _, e := range c.rec.Events {
-		for _, ep := range c.w.Router.Route(e) {
-			c.rec.Deliveries = append(c.rec.Deliveries, Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e,
-				Created: c.rec.Check.Time, NextAttempt: c.rec.Check.Time, State: "pending"})
-		}
+		c.rec.Deliveries = append(c.rec.Deliveries, Deliveries(c.w.Router, e)...)
 	}
 }
 

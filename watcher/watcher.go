@@ -62,6 +62,9 @@ type Event struct {
 	// Detail carries what an event of another kind of source says (treaty.*: the
 	// participant, the instrument, the counts; coverage.found: where and when).
 	Detail json.RawMessage `json:"detail,omitempty"`
+	// Capture names the response as served that the event stands on (see Capture): new,
+	// changed, restored with a new text, gone.
+	Capture *CaptureRef `json:"capture,omitempty"`
 }
 
 // EventSource names the source an event is about.
@@ -151,6 +154,9 @@ type Page struct {
 	LastModified string
 	RetryAfter   time.Duration // from a Retry-After header, 0 when absent
 	Duration     time.Duration
+	// Exchanges are the requests and response heads of the fetch as sent and served,
+	// redirects first; nil from a fetcher that does not record them.
+	Exchanges []Exchange
 }
 
 // Validators are the conditional-request headers of the last response.
@@ -213,6 +219,7 @@ type Record struct {
 	State      State
 	Snapshot   *Snapshot // nil when no new snapshot
 	Text       string    // the snapshot's text
+	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }
@@ -220,14 +227,49 @@ type Record struct {
 // Delivery is one event owed to one notification endpoint, kept in the outbox until the
 // endpoint accepts it or the attempts run out.
 type Delivery struct {
-	ID          string    `json:"id"` // event id + "@" + endpoint
-	Endpoint    string    `json:"endpoint"`
-	Event       Event     `json:"event"`
-	Created     time.Time `json:"created"`
-	Attempts    int       `json:"attempts"`
-	NextAttempt time.Time `json:"next_attempt"`
-	LastError   string    `json:"last_error,omitempty"`
-	State       string    `json:"state"` // "pending" or "dead"
+	ID          string        `json:"id"` // event id + "@" + endpoint
+	Endpoint    string        `json:"endpoint"`
+	Event       Event         `json:"event"`
+	Created     time.Time     `json:"created"`
+	Attempts    int           `json:"attempts"`
+	NextAttempt time.Time     `json:"next_attempt"`
+	LastError   string        `json:"last_error,omitempty"`
+	State       DeliveryState `json:"state"`
+}
+
+// DeliveryState is where a delivery stands. A delivery the endpoint accepted is removed
+// from the outbox, so there is no "delivered" state.
+type DeliveryState string
+
+// Delivery states.
+const (
+	// DeliveryPending waits in its endpoint's queue for its first or next attempt.
+	DeliveryPending DeliveryState = "pending"
+	// DeliveryDead is in the dead-letter list: refused, out of attempts, or owed to an
+	// endpoint that is gone; it stays there until re-queued by hand.
+	DeliveryDead DeliveryState = "dead"
+)
+
+// EndpointGone marks an endpoint that answered "410 Gone": the receiver said it no longer
+// exists, so nothing more is sent to it until a delivery of its queue is re-queued by hand.
+type EndpointGone struct {
+	Since  time.Time `json:"since"`
+	Reason string    `json:"reason"`
+}
+
+// Deliveries are the deliveries an event owes to the endpoints r routes it to, due at
+// once: what a check or a discovery run writes to the outbox in the transaction that
+// records the event. A nil r (no endpoint configured) routes nowhere.
+func Deliveries(r Router, e Event) []Delivery {
+	if r == nil {
+		return nil
+	}
+	var out []Delivery
+	for _, ep := range r.Route(e) {
+		out = append(out, Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e, Created: e.Time,
+			NextAttempt: e.Time, State: DeliveryPending})
+	}
+	return out
 }
 
 // Router names the notification endpoints that want an event.

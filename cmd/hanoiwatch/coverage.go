@@ -233,7 +233,7 @@ func (a *app) recordFound(found []discover.Found, r watcher.Router) ([]store.Dis
 			Coverage: store.Coverage{URL: f.URL, Source: e.Source.Name, Title: f.Title, Job: f.Job, FoundAt: f.FoundAt,
 				Found: now, Published: f.Published, Lang: f.Lang, Keyword: f.Keyword},
 			Event:      e,
-			Deliveries: deliveries(r, e),
+			Deliveries: watcher.Deliveries(r, e),
 		}
 	}
 	// The declared sources, removed or not: an article one of them watches, or watched,
@@ -256,20 +256,6 @@ func coverageEvent(f discover.Found, now time.Time) watcher.Event {
 		Figures: []figures.Change{},
 		Detail:  detail,
 	}
-}
-
-// deliveries queues an event for the endpoints that want it, as the pipeline does for the
-// events of a check, so that coverage.found goes through the same outbox.
-func deliveries(r watcher.Router, e watcher.Event) []watcher.Delivery {
-	if r == nil {
-		return nil
-	}
-	var out []watcher.Delivery
-	for _, ep := range r.Route(e) {
-		out = append(out, watcher.Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e, Created: e.Time,
-			NextAttempt: e.Time, State: store.Pending})
-	}
-	return out
 }
 
 // discovery runs the enabled discovery jobs of the config on their cron schedules, for

@@ -25,7 +25,6 @@ import (
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
 	"hanoiwatch/watcher/report"
-	"hanoiwatch/watcher/store"
 )
 
 // newsSite is a small news site on 127.0.0.1 for coverage discovery: a feed, listing pages,
@@ -532,7 +531,7 @@ func TestCoverageDeliveries(t *testing.T) {
 	if err != nil || len(outs) != 1 || !outs[0].New {
 		t.Fatalf("recordFound: %v %+v", err, outs)
 	}
-	ds, err := a.store.Deliveries(store.Pending)
+	ds, err := a.store.Deliveries(watcher.DeliveryPending)
 	if err != nil || len(ds) != 1 || ds[0].Event.ID != recs[0].Event.ID || ds[0].Endpoint != "hook" || ds[0].ID != recs[0].Event.ID+"@hook" {
 		t.Fatalf("deliveries %+v, %v", ds, err)
 	}
@@ -544,7 +543,7 @@ func TestCoverageDeliveries(t *testing.T) {
 	if _, outs, err = a.recordFound(found, routeAll{"hook"}); err != nil || outs[0].New {
 		t.Fatalf("again: %v %+v", err, outs)
 	}
-	if ds, _ = a.store.Deliveries(store.Pending); len(ds) != 1 {
+	if ds, _ = a.store.Deliveries(watcher.DeliveryPending); len(ds) != 1 {
 		t.Errorf("%d deliveries after a second sighting", len(ds))
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher"
 )
 
 func (a *app) outboxCmd() *cobra.Command {
@@ -25,13 +25,13 @@ endpoint that answered 410 Gone). Endpoints marked gone are listed after the tab
 "hanoiwatch outbox retry" puts dead deliveries back in their queue.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			state := ""
+			var state watcher.DeliveryState // both: ""
 			switch {
 			case dead && pending:
 			case dead:
-				state = store.Dead
+				state = watcher.DeliveryDead
 			case pending:
-				state = store.Pending
+				state = watcher.DeliveryPending
 			}
 			if err := a.load(); err != nil {
 				return err
@@ -51,14 +51,14 @@ endpoint that answered 410 Gone). Endpoints marked gone are listed after the tab
 				}
 				return nil
 			}
-			counts := map[string]int{}
+			counts := map[watcher.DeliveryState]int{}
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tENDPOINT\tSTATE\tEVENT\tSOURCE\tATTEMPTS\tNEXT ATTEMPT\tLAST ERROR")
 			for _, d := range ds {
 				counts[d.State]++
 				next := "-"
 				switch {
-				case d.State != store.Pending:
+				case d.State != watcher.DeliveryPending:
 				case !d.NextAttempt.After(time.Now()):
 					next = "now"
 				default:
@@ -71,7 +71,7 @@ endpoint that answered 410 Gone). Endpoints marked gone are listed after the tab
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "%d pending, %d dead\n", counts[store.Pending], counts[store.Dead])
+			fmt.Fprintf(a.out, "%d pending, %d dead\n", counts[watcher.DeliveryPending], counts[watcher.DeliveryDead])
 			gone, err := a.store.GoneEndpoints()
 			if err != nil {
 				return err

@@ -107,7 +107,8 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 		return nil, err
 	}
 	c := base.Clone() // shares the host's backend, robots.txt cache and limit; carries this fetch's context and callbacks
-	c.Context = ctx
+	rec := &recorder{}
+	c.Context = context.WithValue(ctx, recorderKey{}, rec)
 	if src.Robots != nil {
 		c.IgnoreRobotsTxt = !*src.Robots
 	}
@@ -134,6 +135,9 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 	})
 	hdr := http.Header{}
 	hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+	// Asked for here rather than by net/http, so that the request headers recorded are
+	// those sent; capped decodes the answer.
+	hdr.Set("Accept-Encoding", "gzip")
 	if v.ETag != "" {
 		hdr.Set("If-None-Match", v.ETag)
 	}
@@ -153,6 +157,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 		return nil, fmt.Errorf("GET %s: no response", src.URL)
 	}
 	page.Duration = time.Since(start)
+	page.Exchanges = rec.exchanges
 	if int64(len(page.Body)) > f.opt.MaxBody {
 		return nil, fmt.Errorf("GET %s: %w: more than %d bytes", src.URL, ErrTooLarge, f.opt.MaxBody)
 	}
@@ -178,9 +183,14 @@ type capped struct {
 const maxRobots = 500 << 10
 
 func (t capped) RoundTrip(req *http.Request) (*http.Response, error) {
+	sent := time.Now()
 	res, err := t.rt.RoundTrip(req)
 	if err != nil {
 		return nil, err
+	}
+	if rec, ok := req.Context().Value(recorderKey{}).(*recorder); ok {
+		rec.exchanges = append(rec.exchanges, watcher.Exchange{Time: sent, Method: req.Method, URL: req.URL.String(),
+			Request: req.Header.Clone(), Proto: res.Proto, Status: res.StatusCode, Header: res.Header.Clone()})
 	}
 	// net/http has already decoded a plain "gzip" it asked for (Uncompressed is then set).
 	enc := strings.ToLower(strings.TrimSpace(res.Header.Get("Content-Encoding")))
@@ -198,6 +208,16 @@ func (t capped) RoundTrip(req *http.Request) (*http.Response, error) {
 	res.Body = limitedBody{io.LimitReader(res.Body, limit), res.Body}
 	return res, nil
 }
+
+// recorder collects the exchanges of one fetch, as sent and served (see watcher.Exchange),
+// for the capture of its page. It rides in the request's context: colly's collectors, and
+// so the transport, are shared by all fetches to a host. The hops of one fetch follow one
+// another, so it needs no lock.
+type recorder struct {
+	exchanges []watcher.Exchange
+}
+
+type recorderKey struct{}
 
 // limitedBody reads at most a limit of a body and closes the body itself.
 type limitedBody struct {

@@ -116,9 +116,26 @@ func (s *Service) Sources() ([]SourceView, error) {
 	return out, nil
 }
 
-// Source is one source with its state and the latest runs of its check log.
+// StatusRemoved is the status of a source no longer in the watch list whose history
+// stays in the database: the events and feeds that name it still lead somewhere.
+const StatusRemoved = "removed"
+
+// Source is one source with its state and the latest runs of its check log; a source
+// removed from the watch list is shown with the status "removed" while its history stays.
 func (s *Service) Source(name string) (SourceView, error) {
 	src, err := s.source(name)
+	if errors.Is(err, watcher.ErrNotFound) {
+		if st, serr := s.Store.State(name); serr == nil && !st.LastCheck.IsZero() {
+			v := SourceView{Name: name, Status: StatusRemoved, LastCheck: st.LastCheck, LastChange: st.LastChange, State: st}
+			snaps, err := s.Store.Snapshots(name)
+			if err != nil {
+				return v, err
+			}
+			v.Snapshots = len(snaps)
+			v.Checks, err = s.Store.Checks(name, SourceChecks)
+			return v, err
+		}
+	}
 	if err != nil {
 		return SourceView{}, err
 	}

@@ -16,27 +16,14 @@ import (
 // happened; only the head of a queue is ever attempted, so that a receiver sees the events
 // of its queue in order. Layout, next to the buckets listed in the package comment:
 //
-//	outbox  <endpoint>/ <seq> → JSON Delivery, state "pending"
-//	dead    <endpoint>/ <seq> → JSON Delivery, state "dead": attempts exhausted, refused, or
+//	outbox  <endpoint>/ <seq> → JSON Delivery, state pending
+//	dead    <endpoint>/ <seq> → JSON Delivery, state dead: attempts exhausted, refused, or
 //	                            the endpoint is gone; kept until re-queued
-//	gone    <endpoint> → JSON Gone: the endpoint answered 410 Gone
+//	gone    <endpoint> → JSON watcher.EndpointGone: the endpoint answered 410 Gone
 var (
 	bDead = []byte("dead")
 	bGone = []byte("gone")
 )
-
-// Delivery states, as in watcher.Delivery.State.
-const (
-	Pending = "pending"
-	Dead    = "dead"
-)
-
-// Gone marks an endpoint that answered "410 Gone": the receiver said it no longer exists, so
-// nothing more is sent to it until a delivery of its queue is re-queued by hand.
-type Gone struct {
-	Since  time.Time `json:"since"`
-	Reason string    `json:"reason"`
-}
 
 // queue appends deliveries to their endpoints' queues, inside the transaction that
 // records the events.
@@ -111,7 +98,7 @@ func (s *Store) Retry(d watcher.Delivery) error {
 		if err != nil {
 			return err
 		}
-		d.State = Pending
+		d.State = watcher.DeliveryPending
 		return putJSON(b, k, d)
 	})
 }
@@ -166,13 +153,13 @@ func (s *Store) MarkGone(d watcher.Delivery) error {
 		if err != nil {
 			return err
 		}
-		return putJSON(g, []byte(d.Endpoint), Gone{Since: s.now().UTC(), Reason: d.LastError})
+		return putJSON(g, []byte(d.Endpoint), watcher.EndpointGone{Since: s.now().UTC(), Reason: d.LastError})
 	})
 }
 
 // IsGone reports whether an endpoint is marked gone, and since when.
-func (s *Store) IsGone(endpoint string) (Gone, bool, error) {
-	var g Gone
+func (s *Store) IsGone(endpoint string) (watcher.EndpointGone, bool, error) {
+	var g watcher.EndpointGone
 	found := false
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bGone)
@@ -190,15 +177,15 @@ func (s *Store) IsGone(endpoint string) (Gone, bool, error) {
 }
 
 // GoneEndpoints returns the endpoints marked gone.
-func (s *Store) GoneEndpoints() (map[string]Gone, error) {
-	out := map[string]Gone{}
+func (s *Store) GoneEndpoints() (map[string]watcher.EndpointGone, error) {
+	out := map[string]watcher.EndpointGone{}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bGone)
 		if b == nil {
 			return nil
 		}
 		return b.ForEach(func(k, v []byte) error {
-			var g Gone
+			var g watcher.EndpointGone
 			if err := json.Unmarshal(v, &g); err != nil {
 				return fmt.Errorf("gone %s: %w", k, err)
 			}
@@ -214,19 +201,19 @@ func (s *Store) ClearGone(endpoint string) error {
 	return s.db.Update(func(tx *bbolt.Tx) error { return clearGone(tx, endpoint) })
 }
 
-// Deliveries lists the pending (state Pending), dead (Dead) or all ("") deliveries, by
-// endpoint, then in queue order.
-func (s *Store) Deliveries(state string) ([]watcher.Delivery, error) {
+// Deliveries lists the pending, dead or all ("") deliveries, by endpoint, then in queue
+// order.
+func (s *Store) Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error) {
 	var buckets [][]byte
 	switch state {
-	case Pending:
+	case watcher.DeliveryPending:
 		buckets = [][]byte{bOutbox}
-	case Dead:
+	case watcher.DeliveryDead:
 		buckets = [][]byte{bDead}
 	case "":
 		buckets = [][]byte{bOutbox, bDead}
 	default:
-		return nil, fmt.Errorf("outbox: unknown delivery state %q (want %q or %q)", state, Pending, Dead)
+		return nil, fmt.Errorf("outbox: unknown delivery state %q (want %q or %q)", state, watcher.DeliveryPending, watcher.DeliveryDead)
 	}
 	var out []watcher.Delivery
 	err := s.db.View(func(tx *bbolt.Tx) error {
@@ -386,7 +373,7 @@ func (s *Store) requeue(tx *bbolt.Tx, b *bbolt.Bucket, k []byte, d *watcher.Deli
 	if err := b.Delete(k); err != nil {
 		return err
 	}
-	d.State, d.Attempts, d.NextAttempt, d.LastError = Pending, 0, now, ""
+	d.State, d.Attempts, d.NextAttempt, d.LastError = watcher.DeliveryPending, 0, now, ""
 	return queue(tx, []watcher.Delivery{*d})
 }
 
@@ -411,7 +398,7 @@ func findPending(tx *bbolt.Tx, d watcher.Delivery) (*bbolt.Bucket, []byte, error
 
 // bury appends d to its endpoint's dead-letter list.
 func bury(tx *bbolt.Tx, d watcher.Delivery) error {
-	d.State = Dead
+	d.State = watcher.DeliveryDead
 	dead, err := tx.CreateBucketIfNotExists(bDead)
 	if err != nil {
 		return err

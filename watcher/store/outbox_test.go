@@ -26,7 +26,7 @@ func owe(t *testing.T, s *Store, source string, n int, endpoints ...string) []wa
 		r.Events = append(r.Events, e)
 		for _, ep := range endpoints {
 			r.Deliveries = append(r.Deliveries, watcher.Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e,
-				Created: t0, NextAttempt: t0, State: Pending})
+				Created: t0, NextAttempt: t0, State: watcher.DeliveryPending})
 		}
 	}
 	if err := s.Record(r); err != nil {
@@ -43,7 +43,7 @@ func ids(ds []watcher.Delivery) string {
 	return strings.Join(out, " ")
 }
 
-func list(t *testing.T, s *Store, state string) []watcher.Delivery {
+func list(t *testing.T, s *Store, state watcher.DeliveryState) []watcher.Delivery {
 	t.Helper()
 	ds, err := s.Deliveries(state)
 	if err != nil {
@@ -78,7 +78,7 @@ func TestOutboxQueue(t *testing.T) {
 	if got := endpoints(t, s); got != "hook slack" {
 		t.Errorf("Endpoints = %q", got)
 	}
-	if got := ids(list(t, s, Pending)); got != "vtv-a@hook vtv-b@hook nhandan-a@hook vtv-a@slack vtv-b@slack" {
+	if got := ids(list(t, s, watcher.DeliveryPending)); got != "vtv-a@hook vtv-b@hook nhandan-a@hook vtv-a@slack vtv-b@slack" {
 		t.Errorf("pending = %s", got)
 	}
 	if d, due := head(t, s, "nobody", t0); due || d.ID != "" {
@@ -125,8 +125,8 @@ func TestOutboxQueue(t *testing.T) {
 		if err := s.Dead(d); err != nil {
 			t.Fatal(err)
 		}
-		dead := list(t, s, Dead)
-		if len(dead) != 1 || dead[0].ID != d.ID || dead[0].State != Dead || dead[0].Attempts != 2 || dead[0].LastError != d.LastError {
+		dead := list(t, s, watcher.DeliveryDead)
+		if len(dead) != 1 || dead[0].ID != d.ID || dead[0].State != watcher.DeliveryDead || dead[0].Attempts != 2 || dead[0].LastError != d.LastError {
 			t.Errorf("dead = %+v", dead)
 		}
 		if got := ids(list(t, s, "")); got != "nhandan-a@hook vtv-a@slack vtv-b@slack vtv-b@hook" {
@@ -143,13 +143,13 @@ func TestOutboxQueue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.State != Pending || d.Attempts != 0 || d.LastError != "" || !d.NextAttempt.Equal(t0.Add(time.Hour)) {
+		if d.State != watcher.DeliveryPending || d.Attempts != 0 || d.LastError != "" || !d.NextAttempt.Equal(t0.Add(time.Hour)) {
 			t.Errorf("requeued = %+v", d)
 		}
-		if got := ids(list(t, s, Pending)); got != "nhandan-a@hook vtv-b@hook vtv-a@slack vtv-b@slack" {
+		if got := ids(list(t, s, watcher.DeliveryPending)); got != "nhandan-a@hook vtv-b@hook vtv-a@slack vtv-b@slack" {
 			t.Errorf("pending = %s", got)
 		}
-		if len(list(t, s, Dead)) != 0 {
+		if len(list(t, s, watcher.DeliveryDead)) != 0 {
 			t.Error("still dead")
 		}
 	})
@@ -196,12 +196,12 @@ func TestOutboxGone(t *testing.T) {
 	if got := endpoints(t, s); got != "slack" {
 		t.Errorf("Endpoints = %q, want the gone one emptied", got)
 	}
-	dead := list(t, s, Dead)
+	dead := list(t, s, watcher.DeliveryDead)
 	if ids(dead) != "vtv-a@hook vtv-b@hook vtv-c@hook" {
 		t.Fatalf("dead = %s", ids(dead))
 	}
 	for i, x := range dead {
-		if x.LastError != d.LastError || x.State != Dead {
+		if x.LastError != d.LastError || x.State != watcher.DeliveryDead {
 			t.Errorf("dead[%d] = %+v", i, x)
 		}
 	}
@@ -270,7 +270,7 @@ func TestOutboxRequeueAll(t *testing.T) {
 		t.Fatalf("after RequeueAll = %s", ids(all))
 	}
 	for _, x := range all {
-		if x.State != Pending || !x.NextAttempt.Equal(t0.Add(time.Hour)) {
+		if x.State != watcher.DeliveryPending || !x.NextAttempt.Equal(t0.Add(time.Hour)) {
 			t.Errorf("%s: %+v", x.ID, x)
 		}
 	}

@@ -13,6 +13,7 @@
 //	added      <name> → JSON Added
 //	removed    <name> → RFC 3339 time
 //	outbox     <endpoint>/ <seq> → JSON Delivery, in the order the events happened
+//	captures, bodies, bodyrefs: the responses as served (see capture.go)
 //
 // The states of all sources lie together, apart from their snapshots, and the check log is
 // kept as runs (a check with the same outcome as the one before only counts in the latest
@@ -159,7 +160,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage} {
+		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -444,6 +445,10 @@ func (s *Store) Record(r watcher.Record) error {
 		}
 		s.mu.Unlock()
 	}
+	var body []byte
+	if r.Capture != nil {
+		body = compressBody(r.Capture.Body)
+	}
 	s.order.RLock()
 	defer s.order.RUnlock()
 	s.mu.Lock()
@@ -455,7 +460,10 @@ func (s *Store) Record(r watcher.Record) error {
 				return err
 			}
 		}
-		return s.write(tx, r)
+		if err := s.write(tx, r); err != nil || r.Capture == nil {
+			return err
+		}
+		return putCapture(tx, r.Capture, body)
 	})
 	if err == nil && len(earlier) > 0 {
 		s.mu.Lock()
@@ -618,7 +626,7 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 			if err := appendJSON(b.Bucket(bSnaps), r.Snapshot); err != nil {
 				return err
 			}
-			if err := s.retain(b); err != nil {
+			if err := s.retain(tx, r.Source, b); err != nil {
 				return err
 			}
 		}
@@ -633,8 +641,8 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 }
 
 // retain drops snapshots beyond the retention policy, keeping the first and the latest,
-// and the texts no remaining snapshot refers to.
-func (s *Store) retain(b *bbolt.Bucket) error {
+// with their captures, and the texts no remaining snapshot refers to.
+func (s *Store) retain(tx *bbolt.Tx, source string, b *bbolt.Bucket) error {
 	if s.ret.MaxSnapshots <= 0 && s.ret.MaxAge <= 0 {
 		return nil
 	}
@@ -684,6 +692,9 @@ func (s *Store) retain(b *bbolt.Bucket) error {
 	}
 	for i := range drop {
 		if err := snaps.Delete(all[i].key); err != nil {
+			return err
+		}
+		if err := dropCaptures(tx, source, all[i].key); err != nil {
 			return err
 		}
 		if !used[all[i].s.ID] {

@@ -347,8 +347,8 @@ func (s *Server) outbox(r *http.Request) (int, any, error) {
 	if s.Outbox == nil {
 		return 0, nil, fmt.Errorf("outbox: %w (this store keeps none)", watcher.ErrNotFound)
 	}
-	state := r.URL.Query().Get("state")
-	if state != "" && state != "pending" && state != "dead" {
+	state := watcher.DeliveryState(r.URL.Query().Get("state"))
+	if state != "" && state != watcher.DeliveryPending && state != watcher.DeliveryDead {
 		return 0, nil, fmt.Errorf("%w: state=%q, want pending or dead", ErrBadRequest, state)
 	}
 	ds, err := s.Outbox.Deliveries(state)

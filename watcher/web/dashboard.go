@@ -26,7 +26,7 @@ var assets embed.FS
 // Outbox is the part of the store the outbox view reads. Server.Store is asked for it at
 // run time: a store without an outbox simply has no outbox page.
 type Outbox interface {
-	Deliveries(state string) ([]watcher.Delivery, error)
+	Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error)
 }
 
 // Requeuer puts dead deliveries back in their queue (and makes pending ones due now),

@@ -83,6 +83,8 @@ func (d *dash) sourcePage(w http.ResponseWriter, r *http.Request) (string, view,
 		if err := d.compare(&p, name, q.Get("from"), q.Get("to")); err != nil {
 			return "", view{}, err
 		}
+	}
+	if sv.Snapshots > 0 && sv.Kind != watcher.KindTreatyStatus { // the record's counts are no news figures
 		series, err := d.s.Reports.Figures(name)
 		if err != nil {
 			return "", view{}, err
@@ -288,10 +290,10 @@ func (d *dash) outboxPage(w http.ResponseWriter, r *http.Request) (string, view,
 	p := OutboxPage{Available: ob != nil}
 	if ob != nil {
 		var err error
-		if p.Pending.Items, err = ob.Deliveries("pending"); err != nil {
+		if p.Pending.Items, err = ob.Deliveries(watcher.DeliveryPending); err != nil {
 			return "", view{}, err
 		}
-		if p.Dead.Items, err = ob.Deliveries("dead"); err != nil {
+		if p.Dead.Items, err = ob.Deliveries(watcher.DeliveryDead); err != nil {
 			return "", view{}, err
 		}
 		p.Dead.Retry = d.s.Requeuer != nil

@@ -55,7 +55,7 @@ func dashEnv(t *testing.T, token string) (*httptest.Server, *daemon, *store.Stor
 		err := st.Record(watcher.Record{Source: source, Check: watcher.Check{Time: at, Result: "changed", Snapshot: id},
 			State:    watcher.State{Snapshot: id, Status: "ok", LastCheck: at, LastChange: at, Lang: "fr"},
 			Snapshot: snap, Text: text, Events: []watcher.Event{e},
-			Deliveries: []watcher.Delivery{{ID: e.ID + "@hook", Endpoint: "hook", Event: e, Created: at, NextAttempt: at, State: "pending"}}})
+			Deliveries: []watcher.Delivery{{ID: e.ID + "@hook", Endpoint: "hook", Event: e, Created: at, NextAttempt: at, State: watcher.DeliveryPending}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +242,7 @@ func TestDashboardCheckNow(t *testing.T) {
 
 func TestDashboardRequeue(t *testing.T) {
 	srv, _, st := dashEnv(t, "s3cret")
-	pending, err := st.Deliveries("pending")
+	pending, err := st.Deliveries(watcher.DeliveryPending)
 	if err != nil || len(pending) == 0 {
 		t.Fatal(pending, err)
 	}
@@ -263,7 +263,7 @@ func TestDashboardRequeue(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasSuffix(resp.Request.URL.String(), "/outbox?requeued=1") {
 		t.Fatalf("requeue: %d %s", resp.StatusCode, resp.Request.URL)
 	}
-	if dead, _ := st.Deliveries("dead"); len(dead) != 0 {
+	if dead, _ := st.Deliveries(watcher.DeliveryDead); len(dead) != 0 {
 		t.Fatalf("still dead: %v", dead)
 	}
 }

@@ -228,7 +228,7 @@ func (c *Client) Requeue(id string, all bool) (web.Requeued, error) {
 }
 
 // Deliveries lists the daemon's outbox: state "pending", "dead" or "" for both.
-func (c *Client) Deliveries(state string) ([]watcher.Delivery, error) {
+func (c *Client) Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error) {
 	var v []watcher.Delivery
-	return v, c.get("/api/outbox?state="+url.QueryEscape(state), &v)
+	return v, c.get("/api/outbox?state="+url.QueryEscape(string(state)), &v)
 }
