@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ import (
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fetch"
+	"hanoiwatch/watcher/render"
 	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/store"
@@ -44,9 +46,12 @@ type app struct {
 	// list is the watch list; its Declared are the config's sources as the pipeline takes
 	// them (the seeds when it declares none). cfg.Sources is dropped once converted: the
 	// daemon holds 10 000 sources once, not twice (1.5 MB).
-	list  watchlist.List
-	store *store.Store
-	log   *slog.Logger
+	list watchlist.List
+	// browser renders the sources with render: browser: one Chromium for the process,
+	// made by the first pipeline that needs it and closed by close.
+	browser *render.Browser
+	store   *store.Store
+	log     *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -198,6 +203,9 @@ func (a *app) logger(c config.Log) *slog.Logger {
 }
 
 func (a *app) close() {
+	if a.browser != nil {
+		a.browser.Close()
+	}
 	if a.store != nil {
 		a.store.Close()
 	}
@@ -216,7 +224,7 @@ func (a *app) useConfig(c config.Config) error {
 		return err
 	}
 	c.Sources = nil
-	a.cfg, a.list.Declared = c, declared
+	a.cfg, a.list.Declared, a.list.Render = c, declared, c.Defaults.Render
 	return nil
 }
 
@@ -228,6 +236,14 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	var fetcher watcher.Fetcher = f
+	if a.list.Render == config.RenderBrowser || slices.ContainsFunc(a.list.Declared, func(s watcher.Source) bool { return s.Render == watcher.RenderBrowser }) {
+		b, err := a.renderer()
+		if err != nil {
+			return nil, err
+		}
+		fetcher = render.Fetcher{Plain: f, Browser: b}
+	}
 	// Events go where the config's notify section routes them; check and run deliver them.
 	router, _, err := a.notifier()
 	if err != nil {
@@ -235,7 +251,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 	}
 	return &watcher.Watcher{
 		Router:       router,
-		Fetcher:      f,
+		Fetcher:      fetcher,
 		Extractor:    pageExtractor{},
 		Store:        a.store,
 		Figures:      figureExtractor(),
@@ -245,6 +261,22 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		Log:          a.log,
 		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
 	}, nil
+}
+
+// renderer returns the process's browser, made from the config the process started with on
+// first use (a SIGHUP keeps it, as it keeps the notification endpoints). Without a Chromium
+// it is the error that says what to install.
+func (a *app) renderer() (*render.Browser, error) {
+	if a.browser == nil {
+		b := a.cfg.Browser
+		r, err := render.New(render.Options{Path: b.Path, MaxTabs: b.MaxTabs, Timeout: b.Timeout,
+			UserAgent: a.cfg.Defaults.UserAgent, Log: a.log})
+		if err != nil {
+			return nil, err
+		}
+		a.browser = r
+	}
+	return a.browser, nil
 }
 
 // redirects maps the config's max_redirects, where 0 follows none, to fetch's, where 0 is

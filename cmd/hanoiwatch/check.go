@@ -14,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/report"
 )
@@ -55,7 +56,15 @@ With --json, stdout carries the events as JSON Lines and nothing else.`,
 				return err
 			}
 			// The events are in the outbox once recorded; delivering them is the last step.
-			return errors.Join(a.check(cmd, w, srcs, asJSON), disp.Flush(cmd.Context()))
+			tally := &notify.Tally{}
+			disp.Observer = tally
+			err = errors.Join(a.check(cmd, w, srcs, asJSON), disp.Flush(cmd.Context()))
+			summary := a.out
+			if asJSON {
+				summary = a.errOut
+			}
+			printDeliveries(summary, tally)
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the events as JSON Lines on stdout (the summary goes to stderr)")
@@ -141,10 +150,28 @@ func printSummary(w io.Writer, cs []checked) {
 			short(r.Snapshot), truncate(detail, 100))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "%d checked: %d new, %d changed, %d unchanged, %d not modified, %d suspect, %d gone, %d failed, %d blocked\n",
+	fmt.Fprintf(w, "%d checked: %d new, %d changed, %d unchanged, %d not modified, %d suspect, %d gone, %d failed, %d blocked, %d need JavaScript\n",
 		len(cs), counts[watcher.ResultNew], counts[watcher.ResultChanged], counts[watcher.ResultUnchanged],
 		counts[watcher.ResultNotModified], counts[watcher.ResultSuspect], counts[watcher.ResultGone], counts[watcher.ResultFailed],
-		counts[watcher.ResultBlocked])
+		counts[watcher.ResultBlocked], counts[watcher.ResultNeedsScript])
+}
+
+// printDeliveries says what became of the notifications the run tried to deliver, if any.
+func printDeliveries(w io.Writer, t *notify.Tally) {
+	n := make(map[notify.Outcome]int, len(notify.Outcomes))
+	total := 0
+	for _, o := range notify.Outcomes {
+		n[o] = t.Count(o)
+		total += n[o]
+	}
+	if total == 0 {
+		return
+	}
+	fmt.Fprintf(w, "notifications: %d delivered, %d to retry, %d dead", n[notify.Delivered], n[notify.Retrying], n[notify.Dead])
+	if n[notify.Gone] > 0 {
+		fmt.Fprintf(w, ", %d endpoints gone", n[notify.Gone])
+	}
+	fmt.Fprintln(w, " (hanoiwatch outbox lists what is owed)")
 }
 
 // printEvent writes an event for people: one headline, figure moves, the diff.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
+	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/watchlist"
@@ -90,6 +93,7 @@ func (a *app) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	disp.Observer = notify.NewMetrics(reg, a.store, slices.Sorted(maps.Keys(disp.Senders)), a.log)
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
 		Log: a.log, Observe: d.mets.Observe}
 	w, srcs, err := d.load()
@@ -121,7 +125,7 @@ func (a *app) run(ctx context.Context) error {
 
 	var srv *http.Server
 	if ln != nil {
-		api := &web.Server{Reports: a.service(), Changes: d, Outbox: a.store, Requeuer: a.store, Token: a.cfg.HTTP.Token,
+		api := &web.Server{Reports: a.service(), Changes: d, Outbox: a.store, Requeuer: a.store, Captures: a.store, Token: a.cfg.HTTP.Token,
 			Gatherer: reg, Log: a.log, Ready: func() error { return nil }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/diff"
+	"hanoiwatch/watcher"
 )
 
 func (a *app) snapshotsCmd() *cobra.Command {
@@ -47,12 +48,13 @@ func (a *app) snapshotsCmd() *cobra.Command {
 }
 
 func (a *app) showCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, raw bool
 	cmd := &cobra.Command{
 		Use:   "show NAME [SNAPSHOT]",
-		Short: "Print the stored text of a snapshot (default: the latest)",
+		Short: "Print the stored text of a snapshot (default: the latest); --raw: the page as served",
 		Long: `Prints the text of a snapshot, the latest by default; the id may be abbreviated to any
-unique prefix. With --json, the snapshot and its text as GET /api/sources/NAME/snapshots/ID.`,
+unique prefix. With --json, the snapshot and its text as GET /api/sources/NAME/snapshots/ID;
+with --raw, the body of the page the snapshot was taken from, as the site served it.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := a.open(); err != nil {
@@ -67,6 +69,14 @@ unique prefix. With --json, the snapshot and its text as GET /api/sources/NAME/s
 			if err != nil {
 				return err
 			}
+			if raw {
+				body, err := a.served(args[0], st.ID)
+				if err != nil {
+					return err
+				}
+				_, err = a.out.Write(body)
+				return err
+			}
 			if asJSON {
 				return a.printJSON(st)
 			}
@@ -75,7 +85,35 @@ unique prefix. With --json, the snapshot and its text as GET /api/sources/NAME/s
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: the snapshot with its text")
+	cmd.Flags().BoolVar(&raw, "raw", false, "print the page's body as the site served it (see Evidence in the README)")
 	return cmd
+}
+
+// captures is where the captures are read: the store, or the daemon's API.
+func (a *app) captures() interface {
+	Captures(source string) ([]watcher.Capture, error)
+	Body(sha string) ([]byte, error)
+} {
+	if a.remote != nil {
+		return a.remote
+	}
+	return a.store
+}
+
+// served returns the body of the page a snapshot was taken from: its latest capture that
+// is not an article.gone (which is filed under the snapshot before it).
+func (a *app) served(source, id string) ([]byte, error) {
+	cs, err := a.captures().Captures(source)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(cs) - 1; i >= 0; i-- {
+		if cs[i].Snapshot == id && cs[i].Event != watcher.ArticleGone {
+			return a.captures().Body(cs[i].SHA256)
+		}
+	}
+	return nil, fmt.Errorf("%s: no page kept for snapshot %s (pages are kept from this version of hanoiwatch on, and go with their snapshot by retention): %w",
+		source, id, watcher.ErrNotFound)
 }
 
 func (a *app) diffCmd() *cobra.Command {

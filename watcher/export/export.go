@@ -16,6 +16,7 @@ type Filter struct {
 	Types   map[string]bool // by event type (a capture by the type of its check's first event)
 	Since   time.Time       // at or after
 	Until   time.Time       // before
+	SHA256  string          // only the captures of this body
 }
 
 func (f Filter) source(name string) bool { return len(f.Sources) == 0 || f.Sources[name] }
@@ -25,7 +26,7 @@ func (f Filter) time(t time.Time) bool {
 }
 
 func (f Filter) keepCapture(c *watcher.Capture) bool {
-	return f.source(c.Source) && f.time(c.Time) && (len(f.Types) == 0 || f.Types[c.Event])
+	return f.source(c.Source) && f.time(c.Time) && (len(f.Types) == 0 || f.Types[c.Event]) && (f.SHA256 == "" || f.SHA256 == c.SHA256)
 }
 
 func (f Filter) keepEvent(e *watcher.Event) bool {

@@ -159,8 +159,11 @@ func (s *Service) view(src watcher.Source) (SourceView, error) {
 	v := SourceView{Name: src.Name, URL: src.URL, Origin: src.Origin, Kind: src.Kind, Lang: src.Lang, Schedule: src.Schedule,
 		Status: st.Status, LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.List.Next(src, st),
 		Snapshots: len(snaps), State: st}
-	if v.Status == "" {
+	switch {
+	case v.Status == "":
 		v.Status = "new"
+	case v.Status == "failing" && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
+		v.Status = st.Result // why it fails, when the answer is the site's and not the network's
 	}
 	return v, nil
 }

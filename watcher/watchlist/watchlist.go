@@ -44,6 +44,9 @@ type List struct {
 	// Declared are the sources of the configuration, converted once (Declared).
 	Declared []watcher.Source
 	Store    Store
+	// Render is how the sources added at run time are loaded (watcher.Source.Render): the
+	// config's defaults.render.
+	Render string
 }
 
 // Declared converts a configuration's sources into the pipeline's, or returns the
@@ -52,7 +55,7 @@ type List struct {
 func Declared(c config.Config) ([]watcher.Source, error) {
 	var out []watcher.Source
 	for _, s := range c.Sources {
-		src, err := FromConfig(s, OriginConfig)
+		src, err := FromConfig(s, c.Defaults, OriginConfig)
 		if err != nil {
 			return nil, err
 		}
@@ -60,16 +63,26 @@ func Declared(c config.Config) ([]watcher.Source, error) {
 	}
 	if len(c.Sources) == 0 {
 		for _, s := range seeds.Sources() {
-			out = append(out, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: OriginSeed})
+			out = append(out, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: OriginSeed,
+				Render: RenderMode(c.Defaults.Render)})
 		}
 	}
 	return slices.Clip(out), nil
 }
 
-// FromConfig converts one configured source.
-func FromConfig(s config.Source, origin string) (watcher.Source, error) {
+// RenderMode is the watcher's Source.Render for a config's render value.
+func RenderMode(r string) string {
+	if r == config.RenderBrowser {
+		return watcher.RenderBrowser
+	}
+	return ""
+}
+
+// FromConfig converts one configured source, with the config's defaults.
+func FromConfig(s config.Source, d config.Defaults, origin string) (watcher.Source, error) {
 	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
-		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots}
+		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots,
+		Render: RenderMode(s.EffectiveRender(d)), Wait: s.Wait, Screenshot: s.Screenshot}
 	if src.Kind == "article" {
 		src.Kind = ""
 	}
@@ -105,7 +118,9 @@ func (l *List) Sources() ([]watcher.Source, error) {
 	}
 	for _, ad := range added {
 		if !removed[ad.Name] {
-			out = append(out, fromAdded(ad))
+			src := fromAdded(ad)
+			src.Render = RenderMode(l.Render)
+			out = append(out, src)
 		}
 	}
 	return out, nil

@@ -43,6 +43,7 @@ type Server struct {
 	Ready    func() error
 	Log      *slog.Logger
 	Now      func() time.Time // the dashboard's clock; nil for time.Now
+	Captures CaptureStore     // the responses as served; nil: their routes are not served
 }
 
 // Errors the handlers map to HTTP statuses.
@@ -99,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("DELETE /api/sources/{name}", s.api(s.auth(s.removeSource)))
 	m.HandleFunc("POST /api/sources/{name}/check", s.api(s.auth(s.checkSource)))
 	m.HandleFunc("POST /api/outbox/requeue", s.api(s.auth(s.requeue)))
+	s.captureRoutes(m)
 	s.dashboard(m)
 	return m
 }

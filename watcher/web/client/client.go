@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -231,4 +232,31 @@ func (c *Client) Requeue(id string, all bool) (web.Requeued, error) {
 func (c *Client) Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error) {
 	var v []watcher.Delivery
 	return v, c.get("/api/outbox?state="+url.QueryEscape(string(state)), &v)
+}
+
+// Captures lists a source's captures: the responses as served.
+func (c *Client) Captures(source string) ([]watcher.Capture, error) {
+	var vs []web.CaptureView
+	err := c.get(src(source)+"/captures", &vs)
+	out := make([]watcher.Capture, len(vs))
+	for i, v := range vs {
+		out[i] = v.Capture
+	}
+	return out, err
+}
+
+// Body reads a captured body, as served.
+func (c *Client) Body(sha string) ([]byte, error) {
+	resp, err := c.http.Get(c.base + "/api/captures/" + url.PathEscape(sha))
+	if err != nil {
+		return nil, fmt.Errorf("daemon API: %w", err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return io.ReadAll(resp.Body)
+	case http.StatusNotFound:
+		return nil, &Error{Status: resp.StatusCode, Msg: fmt.Sprintf("capture %s: not found", sha)}
+	}
+	return nil, fmt.Errorf("daemon API /api/captures/%s: %s", sha, resp.Status)
 }
