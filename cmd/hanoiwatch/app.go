@@ -39,8 +39,9 @@ type app struct {
 	remote      *client.Client // the running daemon's API, when it holds the database
 	router      watcher.Router
 	disp        *notify.Dispatcher
-	out         io.Writer // stdout: results only (JSON Lines with --json)
-	errOut      io.Writer // stderr: progress, summaries, logs
+	fetch       *fetch.Fetcher // every request of the process: checks, discovery, robots.txt
+	out         io.Writer      // stdout: results only (JSON Lines with --json)
+	errOut      io.Writer      // stderr: progress, summaries, logs
 
 	cfg config.Config
 	// list is the watch list; its Declared are the config's sources as the pipeline takes
@@ -231,8 +232,7 @@ func (a *app) useConfig(c config.Config) error {
 // newWatcher wires the pipeline from the configuration.
 func (a *app) newWatcher() (*watcher.Watcher, error) {
 	d := a.cfg.Defaults
-	f, err := fetch.New(fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
-		PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: redirects(d.MaxRedirects), Robots: d.Robots})
+	f, err := a.fetcher()
 	if err != nil {
 		return nil, err
 	}
@@ -261,6 +261,29 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		Log:          a.log,
 		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
 	}, nil
+}
+
+// fetcher returns the process's one fetcher, built from the config the process started
+// with: checks and discovery share it, so that a site gets one per-host budget and one
+// robots.txt reading whoever asks; a SIGHUP does not change its settings. robots.txt
+// answers are kept in the database, so that a `check` run from cron does not ask every
+// site again.
+func (a *app) fetcher() (*fetch.Fetcher, error) {
+	if a.fetch == nil {
+		d := a.cfg.Defaults
+		opt := fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
+			PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: redirects(d.MaxRedirects), Robots: d.Robots,
+			AllowPrivate: d.AllowPrivate, Logger: a.log}
+		if a.store != nil {
+			opt.RobotsCache = a.store
+		}
+		f, err := fetch.New(opt)
+		if err != nil {
+			return nil, err
+		}
+		a.fetch = f
+	}
+	return a.fetch, nil
 }
 
 // renderer returns the process's browser, made from the config the process started with on
