@@ -82,10 +82,12 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if prev.Fingerprint == "" && prev.Failures == 0 {
+	if prev.Fingerprint == "" && prev.Failures == 0 && src.Render == "" {
 		// No fast path: this check will extract in full. Those wait for their turn before
 		// fetching, not holding a fetched page while extractions run. A failing source
 		// does not wait: it would hold a turn through its timeouts, and a page seldom.
+		// Nor does a rendered one: its fetcher bounds its tabs, and holding a turn through
+		// a render would hold up plain sources behind it.
 		select {
 		case full <- struct{}{}:
 			defer func() { <-full }()
@@ -114,11 +116,12 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	}
 	if err := c.interpret(); err != nil {
 		c.rec.Events = nil
-		c.rec.Snapshot, c.rec.Text = nil, ""
+		c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = nil, "", nil
 		c.rec.State = prev
 		c.rec.State.LastCheck = c.rec.Check.Time
 		c.fail(c.rec.Check.Status, err.Error())
 	}
+	c.rec.State.Result = c.rec.Check.Result
 	c.capture(p)
 	c.route()
 	c.queueArchive()
@@ -318,17 +321,23 @@ func (c *checkRun) content(p *Page) {
 	if lang == "" {
 		lang = c.src.Lang
 	}
+	// A challenge or an application shell is never the article, however long it stays:
+	// stored, it would become the text the real article is compared with when it returns.
+	// Both are failures (fail_after and the backoff apply), so that the operator hears of
+	// them, and neither touches the validators, so that the next check fetches in full.
+	if says, ok := challengePage(art.Title, text); ok {
+		c.fail(p.Status, fmt.Sprintf("blocked by the site: a bot challenge was recognised (%q), not the article", says))
+		c.rec.Check.Result = ResultBlocked
+		return
+	}
+	if len(text) < shellText+len(art.Title)*2 && scriptShell(p.Body) {
+		c.fail(p.Status, NeedsScriptHint)
+		c.rec.Check.Result = ResultNeedsScript
+		return
+	}
 	if c.prev.Snapshot == "" {
 		if text == "" {
 			c.fail(p.Status, "no article text found in the page")
-			return
-		}
-		// A short page in a challenge's words is not taken as the article, unless it stays
-		// so for suspect_after checks: a brief that happens to say "captcha" is still news.
-		if challenge(text) && c.prev.Suspects+1 < c.suspectAfter() {
-			c.fail(p.Status, "blocked by the site: the page is a bot challenge, not the article")
-			c.rec.Check.Result = ResultBlocked
-			c.rec.State.Suspects = c.prev.Suspects + 1
 			return
 		}
 		c.snapshot(p, bodyHash, art, text, lang, ArticleNew, nil)
@@ -348,7 +357,7 @@ func (c *checkRun) content(p *Page) {
 		c.fail(p.Status, fmt.Sprintf("read previous snapshot %s: %v", c.prev.Snapshot, err))
 		return
 	}
-	if (collapsed(old, text) || challenge(text)) && c.prev.Suspects+1 < c.suspectAfter() {
+	if collapsed(old, text) && c.prev.Suspects+1 < c.suspectAfter() {
 		// Validators and body hash are left as they were, so that the next check fetches
 		// and extracts again instead of being told "not modified".
 		c.rec.Check.Result = ResultSuspect
@@ -406,6 +415,75 @@ func challenge(text string) bool {
 	return len(text) < 1500 && challengeRE.MatchString(text)
 }
 
+// challengePage reports whether an article extracted from a page served with a 2xx is a
+// bot challenge, and what gave it away. Such a page is never stored, so the rule is
+// narrower than challenge's, which reads pages whose status already says they are no
+// article: a short text under a challenge's title ("Just a moment...", "Attention
+// Required! | Cloudflare", "Captcha"), or a text under 300 bytes in a challenge's words. A
+// news brief that mentions a captcha or an "access denied" has a headline of its own and
+// more words than a challenge.
+func challengePage(title, text string) (string, bool) {
+	if len(text) >= 1500 {
+		return "", false
+	}
+	if len(title) < 100 && challengeRE.MatchString(title) {
+		return title, true
+	}
+	if len(text) < 300 {
+		if m := challengeRE.FindString(text); m != "" {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// NeedsScriptHint is the error of a check whose page is an application shell (see
+// scriptShell): what it means and what to do about it.
+const NeedsScriptHint = "the page holds no article text without JavaScript: set render: browser"
+
+// shellText bounds the text of an application shell: the visible text of its body, and the
+// extracted text besides twice its title (a title and a headline taken from the head).
+const shellText = 200
+
+// scriptShell reports whether a page is an application shell: its article is drawn by
+// scripts, so that read without running them it holds nothing but its title. It has a
+// script, and its body shows less than shellText bytes of text outside scripts, styles,
+// <noscript> (which holds the "enable JavaScript" notice) and <template>. A page whose
+// menus are in the markup and whose article comes from a script is not told apart from a
+// page that lost its article: that is a collapse, suspect as any other.
+func scriptShell(body []byte) bool {
+	z := html.NewTokenizer(bytes.NewReader(body))
+	scripts, text, skip := false, 0, 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return scripts && text < shellText
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script":
+				scripts = true
+				skip++
+			case "style", "noscript", "template", "title":
+				skip++
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "noscript", "template", "title":
+				skip = max(skip-1, 0)
+			}
+		case html.TextToken:
+			if skip == 0 {
+				text += len(bytes.TrimSpace(z.Text()))
+				if text >= shellText {
+					return false
+				}
+			}
+		}
+	}
+}
+
 // collapsed reports whether new is empty or below a fifth of old: the signature of an
 // error or challenge page rather than an edit. Short articles are exempt from the ratio.
 func collapsed(old, new string) bool {
@@ -419,7 +497,7 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	if d != nil {
 		s.Added, s.Removed = d.Stats.Added, d.Stats.Removed
 	}
-	c.rec.Snapshot, c.rec.Text = s, text
+	c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = s, text, p.Screenshot
 	c.rec.Check.Snapshot = id
 	c.rec.Check.Result = ResultChanged
 	if typ == ArticleNew {

@@ -146,6 +146,15 @@ var (
 	// A page whose text collapsed: an error page served with 200.
 	oops = html("Erreur", "Une erreur est survenue.")
 	home = html("Accueil", "Les dernières nouvelles.", "Politique, société, monde.")
+	// An application shell: the article is drawn by a script.
+	shell = `<html><head><title>La Convention de Hanoi signée</title><meta name="description" content="Soixante-cinq pays.">` +
+		`</head><body><div id="root"></div><noscript>You need to enable JavaScript to run this app.</noscript>` +
+		`<script src="/static/js/main.js"></script></body></html>`
+	// A news brief that mentions a captcha is no challenge.
+	brief = html("Un réseau de fraude démantelé", "La police a démantelé un réseau qui contournait les captcha des banques en ligne.",
+		"Les enquêteurs ont saisi des serveurs utilisés pour des attaques contre des services publics.",
+		"Les suspects risquent dix ans de prison selon le code pénal, a précisé le parquet dans un communiqué.",
+		"L'affaire illustre la coopération que la Convention de Hanoi doit faciliter entre les États.")
 )
 
 const srcURL = "http://127.0.0.1/thoi-su/convention-hanoi-123456.htm"
@@ -203,8 +212,8 @@ func run(t *testing.T, w *watcher.Watcher, steps []step) *memory {
 		if (s.errMatch == "") != (c.Error == "") || !strings.Contains(c.Error, s.errMatch) {
 			t.Fatalf("%s: error %q, want one with %q", where, c.Error, s.errMatch)
 		}
-		if state.LastCheck != now {
-			t.Fatalf("%s: last check %s, want %s", where, state.LastCheck, now)
+		if state.LastCheck != now || state.Result != c.Result {
+			t.Fatalf("%s: last check %s (%s), want %s (%s)", where, state.LastCheck, state.Result, now, c.Result)
 		}
 		prev = state.Snapshot
 		now = now.Add(time.Minute)
@@ -289,6 +298,32 @@ func TestStateMachine(t *testing.T) {
 			{answer{status: 200, body: oops}, watcher.ResultSuspect, nil, "suspect", 0, "=", "suspect (1 of 3"},
 			{ok, watcher.ResultUnchanged, nil, "ok", 0, "=", ""},
 			{answer{status: 200, body: oops}, watcher.ResultSuspect, nil, "suspect", 0, "=", "suspect (1 of 3"},
+		}},
+		{"a challenge served with a 200 is never the article, before a snapshot or after", 3, 1, []step{
+			{answer{status: 200, body: moment}, watcher.ResultBlocked, []string{watcher.FetchFailed}, "failing", 1, "", `a bot challenge was recognised ("Just a moment...")`},
+			{answer{status: 200, body: moment}, watcher.ResultBlocked, nil, "failing", 2, "", `a bot challenge was recognised ("Just a moment...")`},
+			{answer{status: 200, body: moment}, watcher.ResultBlocked, nil, "failing", 3, "", `a bot challenge was recognised ("Just a moment...")`},
+			{answer{status: 200, body: moment}, watcher.ResultBlocked, nil, "failing", 4, "", `a bot challenge was recognised ("Just a moment...")`},
+			{ok, watcher.ResultNew, []string{watcher.ArticleNew}, "ok", 0, "+", ""},
+			{answer{status: 200, body: moment}, watcher.ResultBlocked, []string{watcher.FetchFailed}, "failing", 1, "=", `a bot challenge was recognised ("Just a moment...")`},
+			{answer{status: 200, body: moment}, watcher.ResultBlocked, nil, "failing", 2, "=", "not the article"},
+			{answer{status: 200, body: moment}, watcher.ResultBlocked, nil, "failing", 3, "=", "not the article"},
+			{answer{status: 200, body: moment}, watcher.ResultBlocked, nil, "failing", 4, "=", "not the article"},
+			{ok, watcher.ResultUnchanged, []string{watcher.ArticleRestored}, "ok", 0, "=", ""},
+		}},
+		{"a very short page in a challenge's words is a challenge; a brief about captchas is news", 3, 1, []step{
+			{answer{status: 200, body: html("vtv.vn", "Please verify you are a human.")}, watcher.ResultBlocked, []string{watcher.FetchFailed}, "failing", 1, "", `("verify you are a human")`},
+			{answer{status: 200, body: brief}, watcher.ResultNew, []string{watcher.ArticleNew}, "ok", 0, "+", ""},
+		}},
+		{"an application shell is reported, never stored", 3, 1, []step{
+			{answer{status: 200, body: shell}, watcher.ResultNeedsScript, []string{watcher.FetchFailed}, "failing", 1, "", watcher.NeedsScriptHint},
+			{answer{status: 200, body: shell}, watcher.ResultNeedsScript, nil, "failing", 2, "", "set render: browser"},
+			{ok, watcher.ResultNew, []string{watcher.ArticleNew}, "ok", 0, "+", ""},
+			{answer{status: 200, body: shell}, watcher.ResultNeedsScript, []string{watcher.FetchFailed}, "failing", 1, "=", watcher.NeedsScriptHint},
+			{ok, watcher.ResultUnchanged, []string{watcher.ArticleRestored}, "ok", 0, "=", ""},
+		}},
+		{"a page of a title alone without scripts is an article", 3, 1, []step{
+			{answer{status: 200, body: html("Communiqué")}, watcher.ResultNew, []string{watcher.ArticleNew}, "ok", 0, "+", ""},
 		}},
 		{"an empty page before any snapshot is a failure", 0, 0, []step{
 			{answer{status: 200, body: "<html><body></body></html>"}, watcher.ResultFailed, []string{watcher.FetchFailed}, "failing", 1, "", "no article text"},

@@ -14,7 +14,9 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/report"
 )
 
 // checkParallel is how many sources `check` fetches at once; per-host limits still hold.
@@ -30,15 +32,18 @@ A failing source is reported and the others go on; the exit code is non-zero onl
 when the run itself cannot happen (bad config, database locked or unwritable).
 With --json, stdout carries the events as JSON Lines and nothing else.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.load(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
+			if a.remote != nil {
+				return a.checkThroughDaemon(cmd.Context(), args, asJSON)
+			}
 			all, err := a.sources()
 			if err != nil {
 				return err
 			}
-			srcs, err := pick(all, args)
+			srcs, err := report.Pick(all, args)
 			if err != nil {
 				return err
 			}
@@ -51,7 +56,15 @@ With --json, stdout carries the events as JSON Lines and nothing else.`,
 				return err
 			}
 			// The events are in the outbox once recorded; delivering them is the last step.
-			return errors.Join(a.check(cmd, w, srcs, asJSON), disp.Flush(cmd.Context()))
+			tally := &notify.Tally{}
+			disp.Observer = tally
+			err = errors.Join(a.check(cmd, w, srcs, asJSON), disp.Flush(cmd.Context()))
+			summary := a.out
+			if asJSON {
+				summary = a.errOut
+			}
+			printDeliveries(summary, tally)
+			return err
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the events as JSON Lines on stdout (the summary goes to stderr)")
@@ -137,10 +150,28 @@ func printSummary(w io.Writer, cs []checked) {
 			short(r.Snapshot), truncate(detail, 100))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "%d checked: %d new, %d changed, %d unchanged, %d not modified, %d suspect, %d gone, %d failed, %d blocked\n",
+	fmt.Fprintf(w, "%d checked: %d new, %d changed, %d unchanged, %d not modified, %d suspect, %d gone, %d failed, %d blocked, %d need JavaScript\n",
 		len(cs), counts[watcher.ResultNew], counts[watcher.ResultChanged], counts[watcher.ResultUnchanged],
 		counts[watcher.ResultNotModified], counts[watcher.ResultSuspect], counts[watcher.ResultGone], counts[watcher.ResultFailed],
-		counts[watcher.ResultBlocked])
+		counts[watcher.ResultBlocked], counts[watcher.ResultNeedsScript])
+}
+
+// printDeliveries says what became of the notifications the run tried to deliver, if any.
+func printDeliveries(w io.Writer, t *notify.Tally) {
+	n := make(map[notify.Outcome]int, len(notify.Outcomes))
+	total := 0
+	for _, o := range notify.Outcomes {
+		n[o] = t.Count(o)
+		total += n[o]
+	}
+	if total == 0 {
+		return
+	}
+	fmt.Fprintf(w, "notifications: %d delivered, %d to retry, %d dead", n[notify.Delivered], n[notify.Retrying], n[notify.Dead])
+	if n[notify.Gone] > 0 {
+		fmt.Fprintf(w, ", %d endpoints gone", n[notify.Gone])
+	}
+	fmt.Fprintln(w, " (hanoiwatch outbox lists what is owed)")
 }
 
 // printEvent writes an event for people: one headline, figure moves, the diff.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -641,10 +642,10 @@ func TestHostileBlocked(t *testing.T) {
 }
 
 // TestHostileChallengeWith200: a challenge page served with a 200 is not recognised by its
-// status. Behind an article of ordinary length the text collapses below a fifth; behind a
-// short one the page's own words (a challenge, a captcha, "you have been blocked") give it
-// away. Either way the check is suspect, never article.changed; met first, before any
-// snapshot, the page is blocked (or failed, when it has no text at all), never article.new.
+// status, but by its title or its few words (a challenge, a captcha, "you have been
+// blocked"). It is never stored as the article, however long it stays: a blocked check,
+// reported once by fetch.failed (fail_after 1), before any snapshot and after one, and the
+// article that comes back is restored, not changed.
 func TestHostileChallengeWith200(t *testing.T) {
 	var long []string
 	for i := range 8 {
@@ -664,25 +665,52 @@ func TestHostileChallengeWith200(t *testing.T) {
 				e.run(true)
 				_, before, _ := e.last()
 				e.h.set(html(body))
-				evs, summary := e.run(false)
-				c, st, _ := e.last()
-				t.Logf("%s: %s", c.Result, c.Error)
-				if len(evs) != 0 || st.Snapshot != before.Snapshot || c.Result != watcher.ResultSuspect {
-					t.Fatalf("events %v, check %+v\n%s", byType(evs), c, summary)
+				for i := range 5 { // past suspect_after (3)
+					evs, summary := e.run(false)
+					c, st, _ := e.last()
+					alert := len(evs) == 1 && evs[0].Type == watcher.FetchFailed
+					if (i == 0) != alert || i > 0 && len(evs) != 0 || st.Snapshot != before.Snapshot || c.Result != watcher.ResultBlocked ||
+						!strings.Contains(c.Error, "a bot challenge was recognised") || !strings.Contains(summary, "1 blocked") {
+						t.Fatalf("check %d: events %v, check %+v\n%s", i+1, byType(evs), c, summary)
+					}
+				}
+				e.h.set(good)
+				if evs, _ := e.run(false); len(evs) != 1 || evs[0].Type != watcher.ArticleRestored || evs[0].Snapshot != before.Snapshot {
+					t.Fatalf("the article back: %+v", evs)
 				}
 			})
 		}
 		t.Run(title+" first", func(t *testing.T) {
 			e := newHostile(t, "", html(body))
-			evs, summary := e.run(true) // first run: the good source is new
-			c, st, _ := e.last()
-			if len(byType(evs)[watcher.ArticleNew]) > 0 {
-				t.Fatalf("a challenge page became an article: %v\n%s", byType(evs), summary)
+			for i := range 5 {
+				evs, summary := e.run(i == 0) // first run: the good source is new
+				c, st, _ := e.last()
+				if alert := len(evs) == 1 && evs[0].Type == watcher.FetchFailed; (i == 0) != alert || i > 0 && len(evs) != 0 {
+					t.Fatalf("check %d: events %v\n%s", i+1, byType(evs), summary)
+				}
+				if c.Result != watcher.ResultBlocked || st.Snapshot != "" || !strings.Contains(c.Error, "a bot challenge was recognised") {
+					t.Fatalf("check %d: %+v\n%s", i+1, c, summary)
+				}
 			}
-			if (c.Result != watcher.ResultBlocked && c.Result != watcher.ResultFailed) || st.Snapshot != "" {
-				t.Fatalf("check %+v\n%s", c, summary)
-			}
-			t.Logf("%s: %s", c.Result, c.Error)
 		})
+	}
+}
+
+// TestHostileScriptShell: a page whose article is drawn by a script is reported as such,
+// in `check` and in `sources`, and never stored.
+func TestHostileScriptShell(t *testing.T) {
+	shell := `<!doctype html><html><head><title>` + frTitle + `</title><meta name="description" content="La Convention de Hanoi.">` +
+		`<link rel="stylesheet" href="/static/css/main.css"></head><body><div id="root"></div>` +
+		`<noscript>You need to enable JavaScript to run this app.</noscript><script src="/static/js/main.4f2a.js"></script></body></html>`
+	e := newHostile(t, "", answer{header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: []byte(shell)})
+	evs, summary := e.run(true)
+	c, st, _ := e.last()
+	if len(evs) != 1 || evs[0].Type != watcher.FetchFailed || evs[0].Error != watcher.NeedsScriptHint ||
+		c.Result != watcher.ResultNeedsScript || st.Snapshot != "" || !strings.Contains(summary, "1 need JavaScript") {
+		t.Fatalf("events %+v, check %+v\n%s", evs, c, summary)
+	}
+	out, _, err := hw(t, "sources", "--config", e.cfg, "--db", e.db)
+	if err != nil || !regexp.MustCompile(`(?m)^hostile\s+config\s+needs-js\s`).MatchString(out) {
+		t.Fatalf("sources (%v):\n%s", err, out)
 	}
 }
