@@ -61,8 +61,12 @@ func (a *app) sourcesCmd() *cobra.Command {
 					}
 					next = stamp(n)
 				}
+				u := s.URL
+				if st.MovedTo != "" { // the article moved: where it is now
+					u += " → " + st.MovedTo
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, s.Origin, status, stamp(st.LastCheck),
-					stamp(st.LastChange), next, len(snaps), s.URL)
+					stamp(st.LastChange), next, len(snaps), u)
 			}
 			return tw.Flush()
 		},

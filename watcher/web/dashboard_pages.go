@@ -230,7 +230,7 @@ type EventsPage struct {
 // eventTypes lists the event types the filter always offers; types of other kinds of
 // sources (treaty.*) join them once stored.
 var eventTypes = []string{watcher.ArticleNew, watcher.ArticleChanged, watcher.ArticleGone, watcher.ArticleRestored,
-	watcher.FetchFailed, watcher.CoverageFound}
+	watcher.ArticleMoved, watcher.FetchFailed, watcher.CoverageFound}
 
 // maxEvents bounds the events page: a year of a busy watch list is thousands of events,
 // and nobody scrolls that far; the JSON twin has them all.
