@@ -16,6 +16,7 @@ import (
 
 	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/report"
 )
 
 // checkParallel is how many sources `check` fetches at once; per-host limits still hold.
@@ -31,15 +32,18 @@ A failing source is reported and the others go on; the exit code is non-zero onl
 when the run itself cannot happen (bad config, database locked or unwritable).
 With --json, stdout carries the events as JSON Lines and nothing else.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.load(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
+			if a.remote != nil {
+				return a.checkThroughDaemon(cmd.Context(), args, asJSON)
+			}
 			all, err := a.sources()
 			if err != nil {
 				return err
 			}
-			srcs, err := pick(all, args)
+			srcs, err := report.Pick(all, args)
 			if err != nil {
 				return err
 			}
