@@ -353,7 +353,7 @@ func (a *app) notifier() (watcher.Router, *notify.Dispatcher, error) {
 func figureExtractor() *figures.Extractor {
 	var subs []figures.Subject
 	for _, s := range seeds.Subjects() {
-		subs = append(subs, figures.Subject{Key: s.Key, Phrases: s.Phrases})
+		subs = append(subs, figures.Subject(s))
 	}
 	return figures.New(subs)
 }

@@ -437,7 +437,7 @@ func TestDashboardCoverage(t *testing.T) {
 func seedExtractor() *figures.Extractor {
 	var subs []figures.Subject
 	for _, s := range seeds.Subjects() {
-		subs = append(subs, figures.Subject{Key: s.Key, Phrases: s.Phrases})
+		subs = append(subs, figures.Subject(s))
 	}
 	return figures.New(subs)
 }
