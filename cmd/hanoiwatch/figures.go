@@ -63,7 +63,7 @@ func (a *app) sourceFigures(x *figures.Extractor, name string, asJSON bool) erro
 		return err
 	}
 	if len(snaps) == 0 {
-		return fmt.Errorf("no snapshots of %q (has it been checked? see `hanoiwatch sources`)", name)
+		return a.noSnapshots(name)
 	}
 	var vs []figures.Version
 	for _, s := range snaps {

@@ -203,6 +203,22 @@ func TestCheckUnknownSource(t *testing.T) {
 	}
 }
 
+// A read command on a name that is not watched says so; on a watched source never checked,
+// it says that instead.
+func TestReadUnknownSource(t *testing.T) {
+	e := newEnv(t, fixture.New(), "")
+	for _, args := range [][]string{{"diff", "nosuch"}, {"snapshots", "nosuch"}, {"show", "nosuch"}, {"figures", "nosuch"}} {
+		_, _, err := hw(t, append(args, "--config", e.cfg, "--db", e.db)...)
+		if err == nil || !strings.Contains(err.Error(), `unknown source "nosuch"`) {
+			t.Errorf("%s: err = %v", strings.Join(args, " "), err)
+		}
+	}
+	_, _, err := hw(t, "diff", "vtv", "--config", e.cfg, "--db", e.db)
+	if err == nil || !strings.Contains(err.Error(), `no snapshots of "vtv" (has it been checked?`) {
+		t.Errorf("diff of a source never checked: err = %v", err)
+	}
+}
+
 func TestCheckLockedDatabase(t *testing.T) {
 	e := newEnv(t, fixture.New(), "")
 	a := &app{out: &bytes.Buffer{}, errOut: &bytes.Buffer{}, dbPath: e.db, cfgPath: e.cfg}

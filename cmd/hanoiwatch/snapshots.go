@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -28,7 +29,7 @@ func (a *app) snapshotsCmd() *cobra.Command {
 				return err
 			}
 			if len(snaps) == 0 {
-				return fmt.Errorf("no snapshots of %q (has it been checked? see `hanoiwatch sources`)", args[0])
+				return a.noSnapshots(args[0])
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTIME\tSIZE\t+/-\tTITLE")
@@ -144,7 +145,7 @@ func (a *app) resolve(source string, given []string, n int) ([]string, error) {
 		return nil, err
 	}
 	if len(snaps) == 0 {
-		return nil, fmt.Errorf("no snapshots of %q (has it been checked? see `hanoiwatch sources`)", source)
+		return nil, a.noSnapshots(source)
 	}
 	var ids []string
 	for _, g := range given {
@@ -185,4 +186,18 @@ func match(source string, snaps []watcher.Snapshot, prefix string) (string, erro
 		return "", fmt.Errorf("%s has no snapshot %q (see `hanoiwatch snapshots %s`)", source, prefix, source)
 	}
 	return "", fmt.Errorf("snapshot prefix %q of %s is ambiguous (%d matches)", prefix, source, len(found))
+}
+
+// noSnapshots explains why a source has no snapshots: it is not watched (a name mistyped:
+// the history of a removed source stays, so a source with snapshots is never unknown), or
+// it has not been checked yet, or never answered with an article.
+func (a *app) noSnapshots(name string) error {
+	srcs, err := a.sources()
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(srcs, func(s watcher.Source) bool { return s.Name == name }) {
+		return fmt.Errorf("unknown source %q (see `hanoiwatch sources`)", name)
+	}
+	return fmt.Errorf("no snapshots of %q (has it been checked? see `hanoiwatch sources`)", name)
 }
