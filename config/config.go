@@ -37,6 +37,8 @@ type Config struct {
 	// Discovery finds new articles about the topic; Default() has it on, with the
 	// embedded seeds' jobs and keywords.
 	Discovery Discovery
+	// Browser runs the headless Chromium that renders the sources with render: browser.
+	Browser Browser
 	// File is the path the configuration was parsed from, "" for Default(). It
 	// prefixes error messages.
 	File string
@@ -74,6 +76,31 @@ type Defaults struct {
 	FailAfter    int           // consecutive fetch failures before a fetch.failed event
 	BackoffMax   time.Duration // longest wait between checks of a failing source
 	Robots       bool          // honour robots.txt
+	// AllowPrivate lets every fetch (checks and discovery, redirects included) connect to
+	// private, loopback, link-local and reserved addresses. Without it only a source or
+	// job whose own URL is written with such an address (or "localhost") reaches it.
+	AllowPrivate bool
+	Render       string // how pages are loaded: "http" (a plain request) or "browser" (headless Chromium)
+}
+
+// Render modes: how a source's page is loaded.
+const (
+	RenderHTTP    = "http"
+	RenderBrowser = "browser"
+)
+
+// Wait conditions of a rendered page that are not CSS selectors.
+const (
+	WaitLoad        = "load"
+	WaitNetworkIdle = "networkidle"
+)
+
+// Browser configures the headless Chromium that renders pages: one process for the
+// daemon, started on the first rendered check.
+type Browser struct {
+	Path    string        // the executable; "" looks for chromium (and its other names) on PATH
+	MaxTabs int           // pages rendered at once
+	Timeout time.Duration // time budget of one page, from opening its tab to reading its DOM
 }
 
 // HTTP configures the daemon's HTTP server: probes, metrics and the JSON API.
@@ -105,6 +132,13 @@ type Source struct {
 	// Robots overrides Defaults.Robots for this source when set: false fetches it whatever
 	// the site's robots.txt says (a page you have permission to watch), true honours it.
 	Robots *bool
+	// Render overrides Defaults.Render when not empty.
+	Render string
+	// Wait is when a rendered page is read: "load" (the default), "networkidle", or a CSS
+	// selector that must match.
+	Wait string
+	// Screenshot keeps an image of every rendered version that makes a snapshot.
+	Screenshot bool
 	// Line is where the source starts in the configuration file, 0 when it
 	// did not come from a file (the embedded seeds).
 	Line int
@@ -203,9 +237,11 @@ func Default() Config {
 			FailAfter:    1,
 			BackoffMax:   6 * time.Hour,
 			Robots:       true,
+			Render:       RenderHTTP,
 		},
-		HTTP: HTTP{Listen: "127.0.0.1:8787"},
-		Log:  Log{Level: "info", Format: "text"},
+		Browser: Browser{MaxTabs: 4, Timeout: 30 * time.Second},
+		HTTP:    HTTP{Listen: "127.0.0.1:8787"},
+		Log:     Log{Level: "info", Format: "text"},
 		Notify: Notify{
 			Timeout: 10 * time.Second,
 			// From seconds up to a day apart, for about four days in all: a receiver
@@ -236,6 +272,28 @@ func (s Source) EffectiveSchedule(d Defaults) string {
 		return s.Schedule
 	}
 	return d.Schedule
+}
+
+// EffectiveRender returns how the source's page is loaded: its own Render if it has one,
+// else the default one.
+func (s Source) EffectiveRender(d Defaults) string {
+	if s.Render != "" {
+		return s.Render
+	}
+	return d.Render
+}
+
+// Renders reports whether any source is loaded in the browser.
+func (c Config) Renders() bool {
+	if c.Defaults.Render == RenderBrowser {
+		return true
+	}
+	for _, s := range c.Sources {
+		if s.Render == RenderBrowser {
+			return true
+		}
+	}
+	return false
 }
 
 // cronParser accepts what ParseSchedule documents; seconds are left out on

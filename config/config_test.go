@@ -27,6 +27,7 @@ func TestLoadGood(t *testing.T) {
 					Schedule: "@hourly", UserAgent: "hanoiwatch/1.0 (+https://example.org/contact)",
 					Timeout: 45 * time.Second, MaxBody: 2_000_000, PerHost: 3, Delay: 1500 * time.Millisecond,
 					MaxRedirects: 0, SuspectAfter: 4, FailAfter: 2, BackoffMax: 2 * time.Hour, Robots: false,
+					Render: RenderHTTP,
 				},
 			}
 			equal(t, "storage", c.Storage, want.Storage)
@@ -47,6 +48,17 @@ func TestLoadGood(t *testing.T) {
 			equalSources(t, c.Sources, []Source{{Name: "vtv", URL: "https://vtv.vn/a.htm", Line: 2}})
 			if got := c.Sources[0].EffectiveSchedule(c.Defaults); got != def.Defaults.Schedule {
 				t.Errorf("EffectiveSchedule = %q, want the default %q", got, def.Defaults.Schedule)
+			}
+		}},
+		{"render.yaml", func(t *testing.T, c Config) {
+			equal(t, "browser", c.Browser, Browser{Path: "/usr/bin/chromium", MaxTabs: 2, Timeout: 20 * time.Second})
+			equalSources(t, c.Sources, []Source{
+				{Name: "spa", URL: "https://news.example.org/spa/article-1", Render: RenderBrowser, Wait: "#story p", Screenshot: true, Line: 7},
+				{Name: "idle", URL: "https://news.example.org/spa/article-2", Render: RenderBrowser, Wait: WaitNetworkIdle, Line: 12},
+				{Name: "plain", URL: "https://news.example.org/article-3.html", Line: 16},
+			})
+			if !c.Renders() || c.Sources[2].EffectiveRender(c.Defaults) != RenderHTTP {
+				t.Errorf("Renders = %v, plain renders with %q", c.Renders(), c.Sources[2].EffectiveRender(c.Defaults))
 			}
 		}},
 		{"empty.yaml", func(t *testing.T, c Config) {
@@ -116,7 +128,12 @@ func TestLoadBad(t *testing.T) {
 		{"bad_reports.yaml", 4, `sources[0].reports: "25/10/2025" is not a date: write YYYY-MM-DD or YYYY-MM`},
 		{"bad_selector.yaml", 4, `sources[0].selector: "div[class=" is not a valid CSS selector: `},
 		{"two_documents.yaml", 3, `a configuration holds a single YAML document`},
-		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, got a list`},
+		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, browser, got a list`},
+		{"bad_render.yaml", 4, `sources[0].render: "chrome" must be http or browser`},
+		{"wait_without_render.yaml", 4, `sources[0].wait: applies to pages loaded in the browser: add render: browser`},
+		{"screenshot_without_render.yaml", 4, `sources[0].screenshot: applies to pages loaded in the browser: add render: browser`},
+		{"bad_wait_selector.yaml", 6, `sources[0].wait: "#story[" is neither load, networkidle nor a valid CSS selector: `},
+		{"zero_max_tabs.yaml", 2, `browser.max_tabs: 0 must be at least 1`},
 		{"source_not_a_mapping.yaml", 4, `sources[1]: must be a mapping with the keys name, url,`},
 		{"tilde_user.yaml", 2, `storage.path: "~bob/hw.db": only "~" and "~/..." are expanded`},
 		{"user_agent_newline.yaml", 2, `defaults.user_agent: must not contain control characters`},

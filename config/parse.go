@@ -20,13 +20,14 @@ import (
 // The keys each mapping accepts, in the order the documentation lists them;
 // unknown-key errors print them so that the fix is on the screen.
 var (
-	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify", "discovery"}
+	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify", "discovery", "browser"}
+	browserKeys   = []string{"path", "max_tabs", "timeout"}
 	httpKeys      = []string{"listen", "token"}
 	logKeys       = []string{"level", "format"}
 	storageKeys   = []string{"path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
-	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots"}
-	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots"}
+	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "allow_private", "render"}
+	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots", "render", "wait", "screenshot"}
 	notifyKeys    = []string{"timeout", "retry", "endpoints"}
 	retryKeys     = []string{"initial_delay", "max_delay", "max_attempts"}
 	endpointKeys  = []string{"name", "url", "secret", "headers", "types", "sources", "figures_only", "subjects", "min_change", "min_change_pct"}
@@ -201,6 +202,18 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 					d.str(g, q.val, &c.HTTP.Token)
 				}
 			}
+		case "browser":
+			for _, q := range d.mapping(f, p.val, browserKeys) {
+				g := f.child(q)
+				switch q.key {
+				case "path":
+					d.str(g, q.val, &c.Browser.Path)
+				case "max_tabs":
+					d.integer(g, q.val, &c.Browser.MaxTabs)
+				case "timeout":
+					d.duration(g, q.val, &c.Browser.Timeout)
+				}
+			}
 		case "log":
 			for _, q := range d.mapping(f, p.val, logKeys) {
 				g := f.child(q)
@@ -287,6 +300,10 @@ func (d *decoder) defaults(f field, n *yaml.Node, out *Defaults) {
 			d.duration(g, p.val, &out.BackoffMax)
 		case "robots":
 			d.boolean(g, p.val, &out.Robots)
+		case "allow_private":
+			d.boolean(g, p.val, &out.AllowPrivate)
+		case "render":
+			d.str(g, p.val, &out.Render)
 		}
 	}
 }
@@ -335,6 +352,12 @@ func (d *decoder) sources(f field, n *yaml.Node, c *Config) {
 			case "robots":
 				s.Robots = new(bool)
 				d.boolean(g, p.val, s.Robots)
+			case "render":
+				d.str(g, p.val, &s.Render)
+			case "wait":
+				d.str(g, p.val, &s.Wait)
+			case "screenshot":
+				d.boolean(g, p.val, &s.Screenshot)
 			}
 		}
 		c.Sources = append(c.Sources, s)

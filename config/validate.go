@@ -128,9 +128,19 @@ func (c Config) validate() []error {
 		top("defaults.fail_after", "%s must be at least 1", num("defaults.fail_after", int64(df.FailAfter)))
 	}
 
+	if df.Render != RenderHTTP && df.Render != RenderBrowser {
+		top("defaults.render", "%s must be http or browser", p.show("defaults.render", strconv.Quote(df.Render)))
+	}
+	if c.Browser.MaxTabs < 1 {
+		top("browser.max_tabs", "%s must be at least 1", num("browser.max_tabs", int64(c.Browser.MaxTabs)))
+	}
+	if c.Browser.Timeout <= 0 {
+		top("browser.timeout", "%s must be positive: a page that never finishes would hold its tab forever", dur("browser.timeout", c.Browser.Timeout))
+	}
+
 	seen := map[string][2]int{} // name → index and line of the first source using it
 	for i, s := range c.Sources {
-		v.source(i, s, seen)
+		v.source(i, s, df, seen)
 	}
 
 	n := c.Notify
@@ -305,7 +315,7 @@ func decodeSecret(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(s)
 }
 
-func (v *checker) source(i int, s Source, seen map[string][2]int) {
+func (v *checker) source(i int, s Source, df Defaults, seen map[string][2]int) {
 	p := s.pos
 	if p.isFailed("") { // not even a mapping; already reported by Parse
 		return
@@ -343,6 +353,22 @@ func (v *checker) source(i int, s Source, seen map[string][2]int) {
 		if _, err := cascadia.Compile(s.Selector); err != nil {
 			add("selector", "%s is not a valid CSS selector%s", quote("selector", s.Selector), detail(p, "selector", err))
 		}
+	}
+	if s.Render != "" && s.Render != RenderHTTP && s.Render != RenderBrowser {
+		add("render", "%s must be http or browser", quote("render", s.Render))
+	}
+	rendered := s.EffectiveRender(df) == RenderBrowser
+	switch {
+	case s.Wait != "" && !rendered:
+		add("wait", "applies to pages loaded in the browser: add render: browser")
+	case s.Wait == "", s.Wait == WaitLoad, s.Wait == WaitNetworkIdle:
+	default:
+		if _, err := cascadia.Compile(s.Wait); err != nil {
+			add("wait", "%s is neither load, networkidle nor a valid CSS selector%s", quote("wait", s.Wait), detail(p, "wait", err))
+		}
+	}
+	if s.Screenshot && !rendered {
+		add("screenshot", "applies to pages loaded in the browser: add render: browser")
 	}
 	for j, re := range s.Ignore {
 		key := fmt.Sprintf("ignore[%d]", j)

@@ -118,7 +118,7 @@ func (o *observed) results() string {
 	defer o.mu.Unlock()
 	var out []string
 	for _, a := range o.as {
-		out = append(out, a.Event+":"+a.Result)
+		out = append(out, a.Event+":"+string(a.Result))
 	}
 	return strings.Join(out, " ")
 }
@@ -205,10 +205,7 @@ func (fx *fixture) record(source string, n int) []string {
 		e.Source.Name = source
 		ids = append(ids, e.ID)
 		r.Events = append(r.Events, e)
-		for _, ep := range fx.router.Route(e) {
-			r.Deliveries = append(r.Deliveries, watcher.Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e,
-				Created: at, NextAttempt: at, State: watcher.DeliveryPending})
-		}
+		r.Deliveries = append(r.Deliveries, watcher.Deliveries(fx.router, e)...)
 	}
 	if err := fx.store.Record(r); err != nil {
 		fx.t.Fatal(err)

@@ -65,9 +65,13 @@ func (c *checkRun) capture(p *Page) {
 	if len(c.rec.Events) > 0 {
 		kind = c.rec.Events[0].Type // a change of another kind of source may make none
 	}
-	sum := sha256.Sum256(p.Body)
+	body := p.Body
+	if p.Served != nil { // a rendered page: the evidence is what the site sent
+		body = p.Served
+	}
+	sum := sha256.Sum256(body)
 	cp := &Capture{Time: c.rec.Check.Time, Source: c.src.Name, URL: c.src.URL, Snapshot: snap, Event: kind,
-		Exchanges: p.Exchanges, SHA256: hex.EncodeToString(sum[:]), Size: len(p.Body), Body: p.Body}
+		Exchanges: p.Exchanges, SHA256: hex.EncodeToString(sum[:]), Size: len(body), Body: body}
 	c.rec.Capture = cp
 	for i := range c.rec.Events {
 		c.rec.Events[i].Capture = &CaptureRef{SHA256: cp.SHA256, Size: cp.Size}

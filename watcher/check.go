@@ -80,10 +80,12 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if prev.Fingerprint == "" && prev.Failures == 0 {
+	if prev.Fingerprint == "" && prev.Failures == 0 && src.Render == "" {
 		// No fast path: this check will extract in full. Those wait for their turn before
 		// fetching, not holding a fetched page while extractions run. A failing source
 		// does not wait: it would hold a turn through its timeouts, and a page seldom.
+		// Nor does a rendered one: its fetcher bounds its tabs, and holding a turn through
+		// a render would hold up plain sources behind it.
 		select {
 		case full <- struct{}{}:
 			defer func() { <-full }()
@@ -112,7 +114,7 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	}
 	if err := c.interpret(); err != nil {
 		c.rec.Events = nil
-		c.rec.Snapshot, c.rec.Text = nil, ""
+		c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = nil, "", nil
 		c.rec.State = prev
 		c.rec.State.LastCheck = c.rec.Check.Time
 		c.fail(c.rec.Check.Status, err.Error())
@@ -325,7 +327,7 @@ func (c *checkRun) content(p *Page) {
 		c.rec.Check.Result = ResultBlocked
 		return
 	}
-	if len(text) < shellText+len(art.Title)*2 && scriptShell(p.Body) {
+	if c.src.Render == "" && len(text) < shellText+len(art.Title)*2 && scriptShell(p.Body) {
 		c.fail(p.Status, NeedsScriptHint)
 		c.rec.Check.Result = ResultNeedsScript
 		return
@@ -441,7 +443,8 @@ const NeedsScriptHint = "the page holds no article text without JavaScript: set 
 const shellText = 200
 
 // scriptShell reports whether a page is an application shell: its article is drawn by
-// scripts, so that read without running them it holds nothing but its title. It has a
+// scripts, so that read without running them it holds nothing but its title. (A page
+// rendered in a browser has run them: an empty one is no shell but an empty page.) It has a
 // script, and its body shows less than shellText bytes of text outside scripts, styles,
 // <noscript> (which holds the "enable JavaScript" notice) and <template>. A page whose
 // menus are in the markup and whose article comes from a script is not told apart from a
@@ -492,7 +495,7 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	if d != nil {
 		s.Added, s.Removed = d.Stats.Added, d.Stats.Removed
 	}
-	c.rec.Snapshot, c.rec.Text = s, text
+	c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = s, text, p.Screenshot
 	c.rec.Check.Snapshot = id
 	c.rec.Check.Result = ResultChanged
 	if typ == ArticleNew {

@@ -30,7 +30,18 @@ type Source struct {
 	Origin   string // where it was declared: "seed", "config", "added" or "discovered"
 	Kind     string // "" for a news article; "treaty-status" for the UN depositary record
 	Robots   *bool  // honour robots.txt; nil for the fetcher's default
+	// Render is how the page is loaded: "" with a plain HTTP request, RenderBrowser in
+	// headless Chromium for pages that write their article with JavaScript.
+	Render string
+	// Wait is when a rendered page is read: "load" (""), "networkidle", or a CSS selector
+	// that must match.
+	Wait string
+	// Screenshot asks for an image of every rendered version that makes a snapshot.
+	Screenshot bool
 }
+
+// RenderBrowser is the Source.Render of a page loaded in a browser.
+const RenderBrowser = "browser"
 
 // Kinds of sources other than news articles.
 const KindTreatyStatus = "treaty-status"
@@ -159,6 +170,11 @@ type Page struct {
 	// Exchanges are the requests and response heads of the fetch as sent and served,
 	// redirects first; nil from a fetcher that does not record them.
 	Exchanges []Exchange
+	// Screenshot is a JPEG of the whole rendered page, when the source asks for one.
+	Screenshot []byte
+	// Served is the body as the site served it when Body is not (a page rendered in a
+	// browser, whose Body is its DOM); nil when Body is.
+	Served []byte
 }
 
 // Validators are the conditional-request headers of the last response.
@@ -222,6 +238,7 @@ type Record struct {
 	Snapshot   *Snapshot // nil when no new snapshot
 	Text       string    // the snapshot's text
 	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
+	Screenshot []byte    // a JPEG of the page that made Snapshot; nil when none was taken
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }
@@ -257,6 +274,17 @@ const (
 type EndpointGone struct {
 	Since  time.Time `json:"since"`
 	Reason string    `json:"reason"`
+}
+
+// QueueStats is the state of one endpoint's part of the outbox.
+type QueueStats struct {
+	Endpoint string
+	Pending  int
+	Dead     int
+	// Head is when the head of the pending queue was created, zero when nothing is
+	// pending. Queues are in event order, so it is the oldest pending delivery, but for
+	// one re-queued by hand, which goes to the end with its first creation time.
+	Head time.Time
 }
 
 // Deliveries are the deliveries an event owes to the endpoints r routes it to, due at

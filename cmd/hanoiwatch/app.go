@@ -20,6 +20,7 @@ import (
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fetch"
+	"hanoiwatch/watcher/render"
 	"hanoiwatch/watcher/store"
 	"hanoiwatch/watcher/treaty"
 )
@@ -36,16 +37,20 @@ type app struct {
 	remote      *remote // the running daemon's API, when it holds the database
 	router      watcher.Router
 	disp        *notify.Dispatcher
-	out         io.Writer // stdout: results only (JSON Lines with --json)
-	errOut      io.Writer // stderr: progress, summaries, logs
+	fetch       *fetch.Fetcher // every request of the process: checks, discovery, robots.txt
+	out         io.Writer      // stdout: results only (JSON Lines with --json)
+	errOut      io.Writer      // stderr: progress, summaries, logs
 
 	cfg config.Config
 	// declared is the watch list the config declares, its sources as the pipeline takes
 	// them (the seeds when it declares none). cfg.Sources is dropped once converted: the
 	// daemon holds 10 000 sources once, not twice (1.5 MB).
 	declared []watcher.Source
-	store    *store.Store
-	log      *slog.Logger
+	// browser renders the sources with render: browser: one Chromium for the process,
+	// made by the first pipeline that needs it and closed by close.
+	browser *render.Browser
+	store   *store.Store
+	log     *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -183,6 +188,9 @@ func (a *app) logger(c config.Log) *slog.Logger {
 }
 
 func (a *app) close() {
+	if a.browser != nil {
+		a.browser.Close()
+	}
 	if a.store != nil {
 		a.store.Close()
 	}
@@ -212,7 +220,7 @@ func (a *app) sources() ([]watcher.Source, error) {
 			origin = ad.Origin
 		}
 		out = append(out, watcher.Source{Name: ad.Name, URL: ad.URL, Schedule: ad.Schedule, Selector: ad.Selector,
-			Lang: ad.Lang, Origin: origin})
+			Lang: ad.Lang, Origin: origin, Render: renderMode(a.cfg.Defaults.Render)})
 	}
 	kept := out[:0]
 	for _, s := range out {
@@ -228,7 +236,7 @@ func (a *app) sources() ([]watcher.Source, error) {
 func (a *app) useConfig(c config.Config) error {
 	var declared []watcher.Source
 	for _, s := range c.Sources {
-		src, err := sourceFromConfig(s, "config")
+		src, err := sourceFromConfig(s, c.Defaults, "config")
 		if err != nil {
 			return err
 		}
@@ -236,7 +244,8 @@ func (a *app) useConfig(c config.Config) error {
 	}
 	if len(c.Sources) == 0 {
 		for _, s := range seeds.Sources() {
-			declared = append(declared, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: "seed"})
+			declared = append(declared, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: "seed",
+				Render: renderMode(c.Defaults.Render)})
 		}
 	}
 	c.Sources = nil
@@ -245,9 +254,18 @@ func (a *app) useConfig(c config.Config) error {
 	return nil
 }
 
-func sourceFromConfig(s config.Source, origin string) (watcher.Source, error) {
+// renderMode is the watcher's Source.Render for a config's render value.
+func renderMode(r string) string {
+	if r == config.RenderBrowser {
+		return watcher.RenderBrowser
+	}
+	return ""
+}
+
+func sourceFromConfig(s config.Source, d config.Defaults, origin string) (watcher.Source, error) {
 	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
-		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots}
+		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots,
+		Render: renderMode(s.EffectiveRender(d)), Wait: s.Wait, Screenshot: s.Screenshot}
 	if src.Kind == "article" {
 		src.Kind = ""
 	}
@@ -294,10 +312,17 @@ func pick(all []watcher.Source, names []string) ([]watcher.Source, error) {
 // newWatcher wires the pipeline from the configuration.
 func (a *app) newWatcher() (*watcher.Watcher, error) {
 	d := a.cfg.Defaults
-	f, err := fetch.New(fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
-		PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: redirects(d.MaxRedirects), Robots: d.Robots})
+	f, err := a.fetcher()
 	if err != nil {
 		return nil, err
+	}
+	var fetcher watcher.Fetcher = f
+	if slices.ContainsFunc(a.declared, func(s watcher.Source) bool { return s.Render == watcher.RenderBrowser }) {
+		b, err := a.renderer()
+		if err != nil {
+			return nil, err
+		}
+		fetcher = render.Fetcher{Plain: f, Browser: b}
 	}
 	// Events go where the config's notify section routes them; check and run deliver them.
 	router, _, err := a.notifier()
@@ -306,7 +331,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 	}
 	return &watcher.Watcher{
 		Router:       router,
-		Fetcher:      f,
+		Fetcher:      fetcher,
 		Extractor:    pageExtractor{},
 		Store:        a.store,
 		Figures:      figureExtractor(),
@@ -316,6 +341,45 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		Log:          a.log,
 		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
 	}, nil
+}
+
+// fetcher returns the process's one fetcher, built from the config the process started
+// with: checks and discovery share it, so that a site gets one per-host budget and one
+// robots.txt reading whoever asks; a SIGHUP does not change its settings. robots.txt
+// answers are kept in the database, so that a `check` run from cron does not ask every
+// site again.
+func (a *app) fetcher() (*fetch.Fetcher, error) {
+	if a.fetch == nil {
+		d := a.cfg.Defaults
+		opt := fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
+			PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: redirects(d.MaxRedirects), Robots: d.Robots,
+			AllowPrivate: d.AllowPrivate, Logger: a.log}
+		if a.store != nil {
+			opt.RobotsCache = a.store
+		}
+		f, err := fetch.New(opt)
+		if err != nil {
+			return nil, err
+		}
+		a.fetch = f
+	}
+	return a.fetch, nil
+}
+
+// renderer returns the process's browser, made from the config the process started with on
+// first use (a SIGHUP keeps it, as it keeps the notification endpoints). Without a Chromium
+// it is the error that says what to install.
+func (a *app) renderer() (*render.Browser, error) {
+	if a.browser == nil {
+		b := a.cfg.Browser
+		r, err := render.New(render.Options{Path: b.Path, MaxTabs: b.MaxTabs, Timeout: b.Timeout,
+			UserAgent: a.cfg.Defaults.UserAgent, Log: a.log})
+		if err != nil {
+			return nil, err
+		}
+		a.browser = r
+	}
+	return a.browser, nil
 }
 
 // redirects maps the config's max_redirects, where 0 follows none, to fetch's, where 0 is

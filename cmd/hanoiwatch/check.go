@@ -15,6 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 )
 
@@ -57,8 +58,16 @@ Exit codes, for cron and CI:
 				return err
 			}
 			// The events are in the outbox once recorded; delivering them is the last step.
+			tally := &notify.Tally{}
+			disp.Observer = tally
 			done, err := a.check(cmd, w, srcs, asJSON)
-			if err := errors.Join(err, disp.Flush(cmd.Context())); err != nil {
+			err = errors.Join(err, disp.Flush(cmd.Context()))
+			summary := a.out
+			if asJSON {
+				summary = a.errOut
+			}
+			printDeliveries(summary, tally)
+			if err != nil {
 				return err
 			}
 			return outcome(done, strict)
@@ -197,6 +206,24 @@ func printSummary(w io.Writer, cs []checked) {
 		len(cs), counts[watcher.ResultNew], counts[watcher.ResultChanged], counts[watcher.ResultUnchanged],
 		counts[watcher.ResultNotModified], counts[watcher.ResultSuspect], counts[watcher.ResultGone], counts[watcher.ResultFailed],
 		counts[watcher.ResultBlocked], counts[watcher.ResultNeedsScript])
+}
+
+// printDeliveries says what became of the notifications the run tried to deliver, if any.
+func printDeliveries(w io.Writer, t *notify.Tally) {
+	n := make(map[notify.Outcome]int, len(notify.Outcomes))
+	total := 0
+	for _, o := range notify.Outcomes {
+		n[o] = t.Count(o)
+		total += n[o]
+	}
+	if total == 0 {
+		return
+	}
+	fmt.Fprintf(w, "notifications: %d delivered, %d to retry, %d dead", n[notify.Delivered], n[notify.Retrying], n[notify.Dead])
+	if n[notify.Gone] > 0 {
+		fmt.Fprintf(w, ", %d endpoints gone", n[notify.Gone])
+	}
+	fmt.Fprintln(w, " (hanoiwatch outbox lists what is owed)")
 }
 
 // printEvent writes an event for people: one headline, figure moves, the diff.

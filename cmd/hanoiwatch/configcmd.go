@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
+	"hanoiwatch/watcher/render"
 )
 
 func (a *app) configCmd() *cobra.Command {
@@ -18,6 +19,12 @@ func (a *app) configCmd() *cobra.Command {
 			c, err := config.Load(args[0])
 			if err != nil {
 				return err
+			}
+			if c.Renders() {
+				// The file is valid, but it cannot run here.
+				if _, err := render.Find(c.Browser.Path); err != nil {
+					return fmt.Errorf("%s: render: browser needs Chromium: %w", args[0], err)
+				}
 			}
 			fmt.Fprintf(a.out, "%s: ok (%d sources)\n", args[0], len(c.Sources))
 			return nil

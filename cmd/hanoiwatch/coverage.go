@@ -197,8 +197,8 @@ func (a *app) discoveryJobs() ([]discover.Job, error) {
 	return jobs, nil
 }
 
-// newDiscoverer builds the Discoverer of the config: the fetcher's politeness (the same
-// sites get the same limits) and the configured or seeded keywords.
+// newDiscoverer builds the Discoverer of the config: the checks' fetcher (the same sites
+// get the same limits) and the configured or seeded keywords.
 func (a *app) newDiscoverer() (*discover.Discoverer, error) {
 	kws := a.cfg.Discovery.Keywords
 	if kws == nil {
@@ -207,9 +207,11 @@ func (a *app) newDiscoverer() (*discover.Discoverer, error) {
 			return nil, fmt.Errorf("seeds/keywords.yaml: %w", err)
 		}
 	}
-	df := a.cfg.Defaults
-	return discover.New(discover.Options{UserAgent: df.UserAgent, Timeout: df.Timeout, MaxBody: df.MaxBody,
-		PerHost: df.PerHost, Delay: df.Delay, MaxRedirects: df.MaxRedirects, Logger: a.log}, discover.NewTopic(kws))
+	f, err := a.fetcher()
+	if err != nil {
+		return nil, err
+	}
+	return discover.New(discover.Options{Fetcher: f, Logger: a.log}, discover.NewTopic(kws))
 }
 
 // coverageDetail is the Detail of a coverage.found event: where and when the article was

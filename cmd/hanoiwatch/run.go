@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
+	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/store"
@@ -89,6 +92,7 @@ func (a *app) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	disp.Observer = notify.NewMetrics(reg, a.store, slices.Sorted(maps.Keys(disp.Senders)), a.log)
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
 		Log: a.log, Observe: d.mets.Observe}
 	w, srcs, err := d.load()

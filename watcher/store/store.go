@@ -160,7 +160,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs} {
+		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -626,6 +626,11 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 			if err := appendJSON(b.Bucket(bSnaps), r.Snapshot); err != nil {
 				return err
 			}
+			if r.Screenshot != nil {
+				if err := putScreenshot(tx, r.Source, r.Snapshot.ID, r.Screenshot); err != nil {
+					return err
+				}
+			}
 			if err := s.retain(tx, r.Source, b); err != nil {
 				return err
 			}
@@ -641,7 +646,7 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 }
 
 // retain drops snapshots beyond the retention policy, keeping the first and the latest,
-// with their captures, and the texts no remaining snapshot refers to.
+// with their captures and screenshots, and the texts no remaining snapshot refers to.
 func (s *Store) retain(tx *bbolt.Tx, source string, b *bbolt.Bucket) error {
 	if s.ret.MaxSnapshots <= 0 && s.ret.MaxAge <= 0 {
 		return nil
@@ -699,6 +704,9 @@ func (s *Store) retain(tx *bbolt.Tx, source string, b *bbolt.Bucket) error {
 		}
 		if !used[all[i].s.ID] {
 			if err := b.Bucket(bTexts).Delete([]byte(all[i].s.ID)); err != nil {
+				return err
+			}
+			if err := dropScreenshot(tx, source, all[i].s.ID); err != nil {
 				return err
 			}
 		}
