@@ -17,6 +17,7 @@ import (
 
 	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/report"
 )
 
 // checkParallel is how many sources `check` fetches at once; per-host limits still hold.
@@ -37,15 +38,18 @@ Exit codes, for cron and CI:
   2  sources failed (failed, blocked, needs-js): every one checked, or with --strict any one
   3  with --strict: no source failed and the run found changes (any event but fetch.failed)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.load(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
+			if a.remote != nil {
+				return a.checkThroughDaemon(cmd.Context(), args, asJSON)
+			}
 			all, err := a.sources()
 			if err != nil {
 				return err
 			}
-			srcs, err := pick(all, args)
+			srcs, err := report.Pick(all, args)
 			if err != nil {
 				return err
 			}

@@ -13,7 +13,10 @@ func short(id string) string {
 	return id
 }
 
+// truncate makes s a table cell: one line, runs of white space (newlines and tabs too,
+// which would break the table) made one space, at most n characters.
 func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}

@@ -228,7 +228,7 @@ func TestReadUnknownSource(t *testing.T) {
 		}
 	}
 	_, _, err := hw(t, "diff", "vtv", "--config", e.cfg, "--db", e.db)
-	if err == nil || !strings.Contains(err.Error(), `no snapshots of "vtv" (has it been checked?`) {
+	if err == nil || !strings.Contains(err.Error(), "vtv has no snapshots yet (has it been checked?") {
 		t.Errorf("diff of a source never checked: err = %v", err)
 	}
 }
@@ -319,15 +319,17 @@ func TestFiguresCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []struct {
-		Key      string
-		Values   map[string][]float64
-		Disagree bool
+	var board struct {
+		Rows []struct {
+			Key      string
+			Values   map[string][]float64
+			Disagree bool
+		}
 	}
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := json.Unmarshal([]byte(out), &board); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, r := range rows {
+	for _, r := range board.Rows {
 		if r.Key == "signatories" && (r.Disagree || fmt.Sprint(r.Values["vtv"]) != "[72]") {
 			t.Fatalf("signatories %+v", r)
 		}

@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,5 +93,39 @@ func TestDaemonDeliveryMetrics(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("daemon exited with %v", err)
+	}
+}
+
+// TestNotifyTestTable: receivers whose answers end in a newline, or hold several lines or
+// tabs, still get one row each in `notify test`'s table.
+func TestNotifyTestTable(t *testing.T) {
+	answers := map[string]string{"/a": "accepted\n", "/b": "line one\nline two\r\n\n", "/c": "col\tumns\t\n"}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, answers[r.URL.Path])
+	}))
+	defer hook.Close()
+	var cfg strings.Builder
+	cfg.WriteString("notify:\n  endpoints:\n")
+	for _, n := range []string{"a", "b", "c"} {
+		fmt.Fprintf(&cfg, "    - name: %s\n      url: %s/%s\n      secret: notify-test-secret-0123456789\n", n, hook.URL, n)
+	}
+	path := filepath.Join(t.TempDir(), "hw.yaml")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := hw(t, "notify", "test", "--config", path)
+	if err != nil {
+		t.Fatalf("notify test: %v\n%s", err, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	want := []string{"accepted", "line one line two", "col umns"}
+	if len(lines) != 1+len(want) {
+		t.Fatalf("%d lines, want a header and %d rows:\n%s", len(lines), len(want), out)
+	}
+	answerAt := strings.Index(lines[0], "ANSWER") // the header is ASCII: bytes are characters
+	for i, w := range want {
+		if row := []rune(lines[i+1]); len(row) < answerAt || string(row[answerAt:]) != w {
+			t.Errorf("row %d = %q, want the answer %q under ANSWER", i+1, string(row), w)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -109,10 +110,22 @@ at the next "check" or, with the daemon, within a second.`,
 			if all == (len(args) == 1) {
 				return errors.New("outbox retry: give a delivery ID or --all")
 			}
-			if err := a.load(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
+			if a.remote != nil {
+				r, err := a.remote.Requeue(strings.Join(args, ""), all)
+				if err != nil {
+					return fmt.Errorf("outbox retry: %w", err)
+				}
+				if d := r.Delivery; d != nil {
+					fmt.Fprintf(a.out, "re-queued %s (%s %s for %s) through the running daemon\n", d.ID, d.Event.Type, d.Event.Source.Name, d.Endpoint)
+				} else {
+					fmt.Fprintf(a.out, "re-queued %d dead deliveries; %d pending made due now (through the running daemon)\n", r.Dead, r.Pending)
+				}
+				return nil
+			}
 			if all {
 				dead, pending, err := a.store.RequeueAll()
 				if err != nil {
