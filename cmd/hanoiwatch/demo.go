@@ -87,11 +87,11 @@ func (a *app) demo(cmd *cobra.Command, asJSON, paint bool) error {
 		}
 	}
 	say("== a local news site at %s with %d articles; first check:\n\n", base, len(srcs))
-	if err := a.check(cmd, w, srcs, asJSON); err != nil {
+	if _, err := a.check(cmd, w, srcs, asJSON); err != nil {
 		return err
 	}
 	say("\n== a second check with only the boilerplate changed (counters, related links, ads):\n\n")
-	if err := a.check(cmd, w, srcs, asJSON); err != nil {
+	if _, err := a.check(cmd, w, srcs, asJSON); err != nil {
 		return err
 	}
 	say("\n== the coverage moves: vtv now says 72 countries signed, vietnamplus adds a paragraph,\n" +
@@ -103,7 +103,7 @@ func (a *app) demo(cmd *cobra.Command, asJSON, paint bool) error {
 		return err
 	}
 	site.Remove("baochinhphu")
-	if err := a.check(cmd, w, srcs, asJSON); err != nil {
+	if _, err := a.check(cmd, w, srcs, asJSON); err != nil {
 		return err
 	}
 	if asJSON {

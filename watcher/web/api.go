@@ -100,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /api/treaty", s.api(s.treaty))
 	m.HandleFunc("GET /api/events", s.api(s.events))
 	m.HandleFunc("GET /api/outbox", s.api(s.outbox))
+	m.HandleFunc("GET /api/outbox/gone", s.api(s.gone))
 	m.HandleFunc("POST /api/sources", s.api(s.auth(s.addSource)))
 	m.HandleFunc("DELETE /api/sources/{name}", s.api(s.auth(s.removeSource)))
 	m.HandleFunc("POST /api/sources/{name}/check", s.api(s.auth(s.checkSource)))
@@ -365,4 +366,16 @@ func (s *Server) outbox(r *http.Request) (int, any, error) {
 		ds = []watcher.Delivery{}
 	}
 	return http.StatusOK, ds, err
+}
+
+// gone lists the endpoints marked gone (410), by name.
+func (s *Server) gone(r *http.Request) (int, any, error) {
+	if s.Outbox == nil {
+		return 0, nil, fmt.Errorf("outbox: %w (this store keeps none)", watcher.ErrNotFound)
+	}
+	g, err := s.Outbox.GoneEndpoints()
+	if g == nil {
+		g = map[string]watcher.EndpointGone{}
+	}
+	return http.StatusOK, g, err
 }

@@ -27,6 +27,7 @@ var assets embed.FS
 // run time: a store without an outbox simply has no outbox page.
 type Outbox interface {
 	Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error)
+	GoneEndpoints() (map[string]watcher.EndpointGone, error)
 }
 
 // Requeuer puts dead deliveries back in their queue (and makes pending ones due now),
