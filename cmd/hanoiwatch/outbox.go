@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/web"
 )
 
 func (a *app) outboxCmd() *cobra.Command {
@@ -33,11 +34,12 @@ endpoint that answered 410 Gone). Endpoints marked gone are listed after the tab
 			case pending:
 				state = watcher.DeliveryPending
 			}
-			if err := a.load(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
-			ds, err := a.store.Deliveries(state)
+			ob := a.outbox()
+			ds, err := ob.Deliveries(state)
 			if err != nil {
 				return err
 			}
@@ -72,7 +74,7 @@ endpoint that answered 410 Gone). Endpoints marked gone are listed after the tab
 				return err
 			}
 			fmt.Fprintf(a.out, "%d pending, %d dead\n", counts[watcher.DeliveryPending], counts[watcher.DeliveryDead])
-			gone, err := a.store.GoneEndpoints()
+			gone, err := ob.GoneEndpoints()
 			if err != nil {
 				return err
 			}
@@ -144,4 +146,12 @@ at the next "check" or, with the daemon, within a second.`,
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "every dead and pending delivery")
 	return cmd
+}
+
+// outbox is where the outbox is read: the store, or the daemon's API.
+func (a *app) outbox() web.Outbox {
+	if a.remote != nil {
+		return a.remote
+	}
+	return a.store
 }

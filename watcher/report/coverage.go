@@ -38,7 +38,8 @@ type CoverageWeek struct {
 // lists the coverage.found, article.gone and article.restored events of the last 30 days.
 func (s *Service) Coverage() (Coverage, error) {
 	now := s.now().UTC()
-	rep := Coverage{Since: now.Add(-RecentCoverage), Weeks: []CoverageWeek{}, Recent: []watcher.Event{}}
+	// From the start of a day: the report of one day is the same whenever it is asked.
+	rep := Coverage{Since: now.Add(-RecentCoverage).Truncate(24 * time.Hour), Weeks: []CoverageWeek{}, Recent: []watcher.Event{}}
 	srcs, err := s.List.Sources()
 	if err != nil {
 		return rep, err

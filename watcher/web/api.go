@@ -44,6 +44,10 @@ type Server struct {
 	Log      *slog.Logger
 	Now      func() time.Time // the dashboard's clock; nil for time.Now
 	Captures CaptureStore     // the responses as served; nil: their routes are not served
+	// Notice is a warning about the whole database, shown at the top of every dashboard
+	// page and sent with every API answer as the Hanoiwatch-Notice header: a database
+	// made by `hanoiwatch demo` says so. Empty for none.
+	Notice string
 }
 
 // Errors the handlers map to HTTP statuses.
@@ -96,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /api/treaty", s.api(s.treaty))
 	m.HandleFunc("GET /api/events", s.api(s.events))
 	m.HandleFunc("GET /api/outbox", s.api(s.outbox))
+	m.HandleFunc("GET /api/outbox/gone", s.api(s.gone))
 	m.HandleFunc("POST /api/sources", s.api(s.auth(s.addSource)))
 	m.HandleFunc("DELETE /api/sources/{name}", s.api(s.auth(s.removeSource)))
 	m.HandleFunc("POST /api/sources/{name}/check", s.api(s.auth(s.checkSource)))
@@ -113,6 +118,9 @@ func (s *Server) api(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code, v, err := h(r)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if s.Notice != "" {
+			w.Header().Set("Hanoiwatch-Notice", s.Notice)
+		}
 		if err != nil {
 			code = status(err)
 			if code == http.StatusInternalServerError && s.Log != nil {
@@ -358,4 +366,16 @@ func (s *Server) outbox(r *http.Request) (int, any, error) {
 		ds = []watcher.Delivery{}
 	}
 	return http.StatusOK, ds, err
+}
+
+// gone lists the endpoints marked gone (410), by name.
+func (s *Server) gone(r *http.Request) (int, any, error) {
+	if s.Outbox == nil {
+		return 0, nil, fmt.Errorf("outbox: %w (this store keeps none)", watcher.ErrNotFound)
+	}
+	g, err := s.Outbox.GoneEndpoints()
+	if g == nil {
+		g = map[string]watcher.EndpointGone{}
+	}
+	return http.StatusOK, g, err
 }

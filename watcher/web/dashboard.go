@@ -27,6 +27,7 @@ var assets embed.FS
 // run time: a store without an outbox simply has no outbox page.
 type Outbox interface {
 	Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error)
+	GoneEndpoints() (map[string]watcher.EndpointGone, error)
 }
 
 // Requeuer puts dead deliveries back in their queue (and makes pending ones due now),
@@ -92,6 +93,7 @@ type view struct {
 	JSON   string // the page's JSON twin
 	Feed   string // an Atom feed to announce, if any
 	Flash  string // a notice after a redirect
+	Notice string // Server.Notice
 	Status int
 	Data   any
 }
@@ -113,6 +115,7 @@ func (d *dash) page(f pageFunc) http.Handler {
 		if name == "" { // the handler answered itself (a redirect)
 			return
 		}
+		v.Notice = d.s.Notice
 		// Render to a buffer first: a template error must give a clean 500, not half a page.
 		var buf bytes.Buffer
 		if err := d.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {

@@ -234,6 +234,12 @@ func (c *Client) Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, er
 	return v, c.get("/api/outbox?state="+url.QueryEscape(string(state)), &v)
 }
 
+// GoneEndpoints lists the endpoints the daemon's outbox marked gone.
+func (c *Client) GoneEndpoints() (map[string]watcher.EndpointGone, error) {
+	var v map[string]watcher.EndpointGone
+	return v, c.get("/api/outbox/gone", &v)
+}
+
 // Captures lists a source's captures: the responses as served.
 func (c *Client) Captures(source string) ([]watcher.Capture, error) {
 	var vs []web.CaptureView
