@@ -120,7 +120,7 @@ func (a *app) run(ctx context.Context) error {
 
 	var srv *http.Server
 	if ln != nil {
-		api := &web.Server{Store: a.store, Daemon: d, Token: a.cfg.HTTP.Token, Figures: figureExtractor(), Captures: a.store, Gatherer: reg, Log: a.log,
+		api := &web.Server{Store: a.store, Daemon: d, Token: a.cfg.HTTP.Token, Figures: figureExtractor(), Captures: a.store, Screenshots: a.store, Gatherer: reg, Log: a.log,
 			Ready: func() error { return nil }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {

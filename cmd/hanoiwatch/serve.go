@@ -80,7 +80,7 @@ func (a *app) serveHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &web.Server{Store: readStore{a.store, a.store}, Daemon: browse{srcs}, Token: a.cfg.HTTP.Token, Figures: figureExtractor(), Captures: a.store, Log: a.log,
+	srv := &web.Server{Store: readStore{a.store, a.store}, Daemon: browse{srcs}, Token: a.cfg.HTTP.Token, Figures: figureExtractor(), Captures: a.store, Screenshots: a.store, Log: a.log,
 		Ready: func() error { return nil }}
 	return srv.Handler(), nil
 }

@@ -50,6 +50,8 @@ type Server struct {
 	Log      *slog.Logger
 	Figures  *figures.Extractor // the dashboard's figures: the canonical subjects the CLI uses
 	Captures CaptureStore       // the responses as served; nil: their routes are not served
+	// Screenshots are the images of rendered snapshots; nil: their route is not served.
+	Screenshots ScreenshotStore
 }
 
 // Errors the handlers map to HTTP statuses.
@@ -100,6 +102,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("DELETE /api/sources/{name}", s.api(s.auth(s.removeSource)))
 	m.HandleFunc("POST /api/sources/{name}/check", s.api(s.auth(s.checkSource)))
 	s.captureRoutes(m)
+	s.screenshotRoutes(m)
 	s.dashboard(m)
 	return m
 }
