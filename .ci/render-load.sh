@@ -66,11 +66,9 @@ for _ in $(seq 100); do curl -sf "http://$listen/healthz" >/dev/null 2>&1 && bre
 # The CPU seconds of the daemon and all its descendants (the browser's processes, those that
 # ended counted in their parent's reaped-children times).
 tree_cpu() {
-  awk -v root="$hw" '
-    FNR == 1 { split($0, a, ") "); split(a[2], f, " "); pid = substr(FILENAME, 7); sub("/stat", "", pid);
-               ppid[pid] = f[2]; t[pid] = f[12] + f[13] + f[14] + f[15] }
-    END { for (p in t) { q = p; while (q > 1) { if (q == root) { s += t[p]; break } if (!(q in ppid)) break; q = ppid[q] } } print s / 100 }
-  ' /proc/[0-9]*/stat 2>/dev/null
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$hw" '
+    { split($0, a, ") "); split(a[2], f, " "); pid = $1; ppid[pid] = f[2]; t[pid] = f[12] + f[13] + f[14] + f[15] }
+    END { for (p in t) { q = p; while (q > 1) { if (q == root) { s += t[p]; break } if (!(q in ppid)) break; q = ppid[q] } } print s / 100 }'
 }
 # Memory of the browser's processes in KiB: the sum of PSS, and of RSS.
 browser_pids() {
@@ -91,7 +89,7 @@ c1=$(metric hanoiwatch_checks_total); cpu1=$(tree_cpu); d1=$(metric hanoiwatch_c
 kill -TERM $hw; wait $hw || true
 # SIGTERM closes the browser: give its processes 5 s to be gone.
 for _ in $(seq 50); do
-  left=$(for p in $(sort -u "$work/pids"); do [ -d "/proc/$p" ] && echo "$p"; done | tr '\n' ' ')
+  left=$(for p in $(sort -u "$work/pids"); do if [ -d "/proc/$p" ]; then echo "$p"; fi; done | tr '\n' ' ')
   [ -z "$left" ] && break
   sleep 0.1
 done
