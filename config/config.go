@@ -76,7 +76,11 @@ type Defaults struct {
 	FailAfter    int           // consecutive fetch failures before a fetch.failed event
 	BackoffMax   time.Duration // longest wait between checks of a failing source
 	Robots       bool          // honour robots.txt
-	Render       string        // how pages are loaded: "http" (a plain request) or "browser" (headless Chromium)
+	// AllowPrivate lets every fetch (checks and discovery, redirects included) connect to
+	// private, loopback, link-local and reserved addresses. Without it only a source or
+	// job whose own URL is written with such an address (or "localhost") reaches it.
+	AllowPrivate bool
+	Render       string // how pages are loaded: "http" (a plain request) or "browser" (headless Chromium)
 }
 
 // Render modes: how a source's page is loaded.

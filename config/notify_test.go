@@ -78,6 +78,11 @@ func TestLoadNotifyBad(t *testing.T) {
 		{"header_newline.yaml", 7, `notify.endpoints[0].headers.X-Token: must not contain control characters`},
 		{"headers_not_mapping.yaml", 6, `notify.endpoints[0].headers: must be a mapping of header names to values, got a list`},
 		{"bad_scheme.yaml", 4, `notify.endpoints[0].url: scheme "slak" is neither http(s), for a webhook, nor a shoutrrr service: bark,`},
+		{"bad_slack_url.yaml", 4, `notify.endpoints[0].url: is not a valid "slack" service URL: invalid slack token format (the value is not shown`},
+		{"empty_telegram_url.yaml", 4, `notify.endpoints[0].url: is not a valid "telegram" service URL: invalid telegram token (the value`},
+		{"telegram_no_chats.yaml", 4, `notify.endpoints[0].url: is not a valid "telegram" service URL: no channels defined in config URL (`},
+		{"telegram_bad_token.yaml", 4, `notify.endpoints[0].url: is not a valid "telegram" service URL: invalid telegram token: *** (`},
+		{"smtp_no_from.yaml", 4, `notify.endpoints[0].url: is not a valid "smtp" service URL: fromAddress missing from config URL (`},
 		{"token_as_url.yaml", 4, `notify.endpoints[0].url: is not an absolute URL (the value is not shown`},
 		{"no_host.yaml", 4, `notify.endpoints[0].url: a webhook URL needs a host`},
 		{"duplicate_name.yaml", 5, `notify.endpoints[1].name: "slack" is already used by notify.endpoints[0] (line 3)`},
@@ -189,5 +194,23 @@ func TestExampleNotify(t *testing.T) {
 	d := Default().Notify
 	if c.Notify.Timeout != d.Timeout || !reflect.DeepEqual(c.Notify.Retry, d.Retry) {
 		t.Errorf("example notify %v %+v, defaults %v %+v: keep the two in step", c.Notify.Timeout, c.Notify.Retry, d.Timeout, d.Retry)
+	}
+}
+
+// TestChannelURLFromEnv: a service URL from the environment that its service refuses is
+// reported without naming the service or showing any of the URL.
+func TestChannelURLFromEnv(t *testing.T) {
+	t.Setenv("HW_TEST_SLACK_URL", "slack://Hunter2-S3cr3tPart")
+	c, err := Parse([]byte("notify:\n  endpoints:\n    - name: a\n      url: ${HW_TEST_SLACK_URL}\n"), "hw.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	want := `hw.yaml:4: notify.endpoints[0].url: is not a valid service URL (from the environment): invalid slack token format (the value is not shown`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("Validate = %v\nwant %s...", err, want)
+	}
+	if strings.Contains(err.Error(), "Hunter2") || strings.Contains(err.Error(), "S3cr3t") {
+		t.Errorf("error leaks the URL: %v", err)
 	}
 }

@@ -26,7 +26,7 @@ var (
 	logKeys       = []string{"level", "format"}
 	storageKeys   = []string{"path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
-	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "render"}
+	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "allow_private", "render"}
 	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots", "render", "wait", "screenshot"}
 	notifyKeys    = []string{"timeout", "retry", "endpoints"}
 	retryKeys     = []string{"initial_delay", "max_delay", "max_attempts"}
@@ -300,6 +300,8 @@ func (d *decoder) defaults(f field, n *yaml.Node, out *Defaults) {
 			d.duration(g, p.val, &out.BackoffMax)
 		case "robots":
 			d.boolean(g, p.val, &out.Robots)
+		case "allow_private":
+			d.boolean(g, p.val, &out.AllowPrivate)
 		case "render":
 			d.str(g, p.val, &out.Render)
 		}

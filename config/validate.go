@@ -227,6 +227,13 @@ func (v *checker) endpoint(i int, e Endpoint, seen map[string][2]int) {
 			}
 		case slices.Contains(ChannelSchemes, base):
 			channel = true
+			if problem := channelProblem(e.URL); problem != "" {
+				service := strconv.Quote(base) + " service URL"
+				if fromEnv {
+					service = "service URL (from the environment)"
+				}
+				add("url", "is not a valid %s: %s (the value is not shown: URLs may hold tokens; the formats are at https://nicholas-fedor.github.io/shoutrrr/services/overview/)", service, problem)
+			}
 		default:
 			add("url", "%s is neither http(s), for a webhook, nor a shoutrrr service: %s", shown, strings.Join(ChannelSchemes, ", "))
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
@@ -188,11 +189,25 @@ func isSpace(r rune) bool {
 	return unicode.IsSpace(r) && r != '\u00a0' && r != '\u202f'
 }
 
+// words splits a line into the tokens the word diff compares: runs of letters, runs of
+// white space, one punctuation mark each, and numbers whole. A number keeps its grouping and
+// decimal separators ("2 500", "2\u202f500", "1,234.5", "3,5"), so that "2 500" → "3 000" is
+// one replacement rather than "2→3" and "500→000".
 func words(s string) []string {
 	var out []string
 	start := 0
-	prev := -1 // 0: word, 1: space, 2: punctuation (one token each)
-	for i, r := range s {
+	prev := -1 // 0: word, 1: space, 2: punctuation (one token each), 3: number
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r >= '0' && r <= '9' {
+			if i > start {
+				out = append(out, s[start:i])
+			}
+			end := numberEnd(s, i)
+			out = append(out, s[i:end])
+			start, i, prev = end, end, 3
+			continue
+		}
 		cls := 0
 		switch {
 		case unicode.IsSpace(r):
@@ -205,11 +220,49 @@ func words(s string) []string {
 			start = i
 		}
 		prev = cls
+		i += size
 	}
 	if start < len(s) {
 		out = append(out, s[start:])
 	}
 	return out
+}
+
+// numberEnd returns the end of the number whose first digit is at i: digits, and a single
+// separator followed by more digits when it groups thousands (a space, U+00A0, U+202F or
+// U+2009 after a first group of one to three digits and before exactly three digits: "in
+// 2025 100 countries" stays two numbers) or may be a decimal mark or a grouping comma or
+// dot ("." or "," between digits).
+func numberEnd(s string, i int) int {
+	j := digitsEnd(s, i)
+	first := j - i
+	for j < len(s) {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		k := j + size
+		if k >= len(s) || s[k] < '0' || s[k] > '9' {
+			break
+		}
+		e := digitsEnd(s, k)
+		switch {
+		case r == '.' || r == ',':
+		case r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\u2009':
+			if first > 3 || e-k != 3 {
+				return j
+			}
+		default:
+			return j
+		}
+		j = e
+	}
+	return j
+}
+
+// digitsEnd returns the end of the run of ASCII digits starting at i.
+func digitsEnd(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 type tokOp struct {

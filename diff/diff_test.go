@@ -139,3 +139,30 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+// TestWordsKeepNumbersWhole: a number is one token of the word diff, its thousands
+// separators and decimal mark included, so that an edited figure is one replacement.
+func TestWordsKeepNumbersWhole(t *testing.T) {
+	for _, c := range []struct{ old, new, removed, added string }{
+		{"plus de 2 500 délégués", "plus de 3 000 délégués", "2 500", "3 000"},
+		{"plus de 2\u202f500 délégués", "plus de 2\u202f800 délégués", "2\u202f500", "2\u202f800"},
+		{"over 2,500 delegates", "over 3,000 delegates", "2,500", "3,000"},
+		{"khoảng 2.500 đại biểu", "khoảng 2.800 đại biểu", "2.500", "2.800"},
+		{"un taux de 3,5 %", "un taux de 4,25 %", "3,5", "4,25"},
+		{"225.86 dollars", "425.86 dollars", "225.86", "425.86"},
+		{"en 2025 100 pays", "en 2025 120 pays", "100", "120"},
+	} {
+		var rem, add []string
+		for _, w := range Words(c.old, c.new) {
+			switch w.Op {
+			case "-":
+				rem = append(rem, w.Text)
+			case "+":
+				add = append(add, w.Text)
+			}
+		}
+		if strings.Join(rem, "|") != c.removed || strings.Join(add, "|") != c.added {
+			t.Errorf("%q → %q: removed %q added %q, want %q and %q", c.old, c.new, rem, add, c.removed, c.added)
+		}
+	}
+}

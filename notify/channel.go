@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,9 @@ import (
 type channel struct {
 	url    string // never printed
 	scheme string
+	// subject: the message's subject is set from the event (email); false when the URL
+	// sets its own.
+	subject bool
 
 	// mu serialises the use of the service: shoutrrr services are not documented as safe
 	// for concurrent use, and an attempt abandoned at its timeout may still be running
@@ -39,7 +44,20 @@ func newChannel(rawURL string) (*channel, error) {
 	if _, err := r.NewService(scheme); err != nil {
 		return nil, fmt.Errorf("unknown shoutrrr service %q", scheme)
 	}
-	return &channel{url: rawURL, scheme: scheme}, nil
+	c := &channel{url: rawURL, scheme: scheme}
+	if scheme == "smtp" {
+		// shoutrrr's smtp service sends an empty Subject unless the URL sets one ("subject"
+		// or its alias "title", any case).
+		c.subject = true
+		if u, err := url.Parse(rawURL); err == nil {
+			for k := range u.Query() {
+				if k = strings.ToLower(k); k == "subject" || k == "title" {
+					c.subject = false
+				}
+			}
+		}
+	}
+	return c, nil
 }
 
 // Notify sends the message of e. Shoutrrr's services take no context: the send runs in a
@@ -48,6 +66,11 @@ func newChannel(rawURL string) (*channel, error) {
 // outage, and the attempts are bounded anyway.
 func (c *channel) Notify(ctx context.Context, e watcher.Event) (bool, error) {
 	msg := Message(e)
+	params := types.Params{}
+	if c.subject {
+		// shoutrrr writes the header as given: non-ASCII text is encoded here (RFC 2047).
+		params["subject"] = mime.QEncoding.Encode("utf-8", Subject(e))
+	}
 	done := make(chan error, 1)
 	go func() {
 		c.mu.Lock()
@@ -66,7 +89,7 @@ func (c *channel) Notify(ctx context.Context, e watcher.Event) (bool, error) {
 			}
 			c.svc = svc
 		}
-		done <- c.svc.Send(msg, &types.Params{})
+		done <- c.svc.Send(msg, &params)
 	}()
 	select {
 	case err := <-done:
@@ -129,6 +152,27 @@ func Message(e watcher.Event) string {
 	}
 	fmt.Fprintf(&b, "\n%s", e.Source.URL)
 	return b.String()
+}
+
+// maxSubject is the length of an email subject, in characters: mail clients show less.
+const maxSubject = 150
+
+// Subject is the subject of an email notification: the event type, the source and the
+// first figure that moved, e.g. "hanoiwatch: article.changed vtv: signatories 65 → 72".
+func Subject(e watcher.Event) string {
+	s := fmt.Sprintf("hanoiwatch: %s %s", e.Type, e.Source.Name)
+	for _, f := range e.Figures {
+		if f.Kind != "" { // a date or reference number, not a figure
+			continue
+		}
+		name := f.Key
+		if name == "" {
+			name = f.Subject
+		}
+		s += fmt.Sprintf(": %s %s → %s", name, amount(f.Before, f), amount(f.After, f))
+		break
+	}
+	return cut(s, maxSubject)
 }
 
 // headline says what happened, in words.

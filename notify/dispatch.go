@@ -328,7 +328,7 @@ func (d *Dispatcher) log() *slog.Logger {
 // Tally counts attempts by result; the `check` command prints it after Flush.
 type Tally struct {
 	mu     sync.Mutex
-	counts map[string]int
+	counts map[Outcome]int
 }
 
 // Observe counts a.
@@ -336,13 +336,13 @@ func (t *Tally) Observe(a Attempt) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.counts == nil {
-		t.counts = map[string]int{}
+		t.counts = map[Outcome]int{}
 	}
 	t.counts[a.Result]++
 }
 
 // Count returns how many attempts had the result.
-func (t *Tally) Count(result string) int {
+func (t *Tally) Count(result Outcome) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.counts[result]

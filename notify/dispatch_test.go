@@ -118,7 +118,7 @@ func (o *observed) results() string {
 	defer o.mu.Unlock()
 	var out []string
 	for _, a := range o.as {
-		out = append(out, a.Event+":"+a.Result)
+		out = append(out, a.Event+":"+string(a.Result))
 	}
 	return strings.Join(out, " ")
 }
@@ -205,10 +205,7 @@ func (fx *fixture) record(source string, n int) []string {
 		e.Source.Name = source
 		ids = append(ids, e.ID)
 		r.Events = append(r.Events, e)
-		for _, ep := range fx.router.Route(e) {
-			r.Deliveries = append(r.Deliveries, watcher.Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e,
-				Created: at, NextAttempt: at, State: watcher.DeliveryPending})
-		}
+		r.Deliveries = append(r.Deliveries, watcher.Deliveries(fx.router, e)...)
 	}
 	if err := fx.store.Record(r); err != nil {
 		fx.t.Fatal(err)
@@ -589,14 +586,14 @@ func TestNoSecretInLogs(t *testing.T) {
 	closed.Close()
 	host := strings.TrimPrefix(closed.URL, "http://")
 	secrets := []string{"Q1SECRETQUERY", "P1SECRETPATH", "H1SECRETHEADER", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-		"N1SECRETTOPIC", "N1SECRETPASS", "T1SECRETTOKEN", "raw-secret-of-enough-bytes"}
+		"N1SECRETTOPIC", "N1SECRETPASS", "G1SECRETPATH", "G1SECRETQUERY", "raw-secret-of-enough-bytes"}
 	fx := newFixture(t,
 		config.Endpoint{Name: "hook", URL: srv.URL + "/P1SECRETPATH/in?token=Q1SECRETQUERY", Secret: testSecret,
 			Headers: map[string]string{"Authorization": "Bearer H1SECRETHEADER"}},
 		config.Endpoint{Name: "gone", URL: srv.URL + "/gone/P1SECRETPATH", Secret: "raw-secret-of-enough-bytes"},
 		config.Endpoint{Name: "down", URL: closed.URL + "/P1SECRETPATH?token=Q1SECRETQUERY", Secret: testSecret},
 		config.Endpoint{Name: "ntfy", URL: "ntfy://alice:N1SECRETPASS@" + host + "/N1SECRETTOPIC?disabletls=yes"},
-		config.Endpoint{Name: "tg", URL: "telegram://T1SECRETTOKEN@telegram"}, // invalid: no chats
+		config.Endpoint{Name: "generic", URL: "generic+" + closed.URL + "/G1SECRETPATH?token=G1SECRETQUERY"},
 	)
 	fx.d.Backoff.MaxAttempts = 3
 	fx.record("vtv", 2)
@@ -605,7 +602,7 @@ func TestNoSecretInLogs(t *testing.T) {
 		fx.clock.Add(time.Hour)
 	}
 	var answers []string
-	for _, name := range []string{"hook", "gone", "down", "ntfy", "tg"} {
+	for _, name := range []string{"hook", "gone", "down", "ntfy", "generic"} {
 		a := Probe(context.Background(), name, fx.d.Senders[name], SampleEvent(t0), time.Second)
 		answers = append(answers, a.Target, a.Body, errString(a.Err))
 	}
@@ -630,7 +627,7 @@ func TestNoSecretInLogs(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"HTTP 500", "HTTP 400", "endpoint gone", "connection refused", "ntfy:", "telegram"} {
+	for _, want := range []string{"HTTP 500", "HTTP 400", "endpoint gone", "connection refused", "ntfy:", "generic:"} {
 		if !strings.Contains(everything, want) {
 			t.Errorf("no %q in the log: what failed must still be said", want)
 		}

@@ -35,20 +35,26 @@ type Sender interface {
 // more is sent to it until one of its deliveries is re-queued.
 var ErrGone = webhook.ErrGone
 
-// Results of an attempt, as Observer sees them.
+// Outcome is how an attempt ended, as Observer sees it.
+type Outcome string
+
+// Outcomes of an attempt.
 const (
-	Delivered = "delivered" // the endpoint accepted the event
-	Retrying  = "retry"     // failed; retried later
-	Dead      = "dead"      // failed for good, or out of attempts: in the dead-letter list
-	Gone      = "gone"      // the endpoint is gone; its queue went to the dead-letter list
+	Delivered Outcome = "delivered" // the endpoint accepted the event
+	Retrying  Outcome = "retry"     // failed; retried later
+	Dead      Outcome = "dead"      // failed for good, or out of attempts: in the dead-letter list
+	Gone      Outcome = "gone"      // the endpoint is gone; its queue went to the dead-letter list
 )
+
+// Outcomes lists every Outcome, for metrics that start each at zero.
+var Outcomes = []Outcome{Delivered, Retrying, Dead, Gone}
 
 // Attempt is the outcome of one delivery attempt.
 type Attempt struct {
 	Endpoint string
 	Event    string // event id
-	Result   string // Delivered, Retrying, Dead or Gone
-	Attempts int    // attempts of this delivery so far, this one included
+	Result   Outcome
+	Attempts int // attempts of this delivery so far, this one included
 	Duration time.Duration
 	// Latency is from the check that made the event to its delivery: what a receiver
 	// waited. Set for Delivered only.
@@ -56,8 +62,8 @@ type Attempt struct {
 	Err     error // nil when delivered; already scrubbed of secrets
 }
 
-// Observer is told about every attempt: the daemon's metrics (deliveries by result,
-// latency) and the `check` summary implement it.
+// Observer is told about every attempt: Metrics, the daemon's /metrics, and Tally, the
+// `check` summary, implement it.
 type Observer interface {
 	Observe(a Attempt)
 }

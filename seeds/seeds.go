@@ -34,28 +34,86 @@ func Sources() []Source {
 	return s
 }
 
-// Subject is one canonical figure subject and the phrases that name it.
+// Subject is one canonical figure subject: the phrases that name it, and the optional
+// rules that make other figures count it (see subjects.yaml for what each field means).
 type Subject struct {
-	Key     string
-	Phrases []string
+	Key      string   `yaml:"-"`
+	Phrases  []string `yaml:"phrases"`
+	Measures []string `yaml:"measures"`
+	Acts     []string `yaml:"acts"`
+	By       []string `yaml:"by"`
+	Needs    string   `yaml:"needs"`
+	Cues     []string `yaml:"cues"`
+	Ordinals bool     `yaml:"ordinals"`
+	Unit     string   `yaml:"unit"`
 }
 
 // Subjects returns the canonical figure subjects in the order of subjects.yaml.
 func Subjects() []Subject {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(subjectsYAML, &doc); err != nil {
-		panic(fmt.Sprintf("seeds: subjects.yaml: %v", err))
-	}
-	var out []Subject
-	m := doc.Content[0]
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		var ph []string
-		if err := m.Content[i+1].Decode(&ph); err != nil {
-			panic(fmt.Sprintf("seeds: subjects.yaml: %s: %v", m.Content[i].Value, err))
-		}
-		out = append(out, Subject{Key: m.Content[i].Value, Phrases: ph})
+	out, err := ParseSubjects(subjectsYAML)
+	if err != nil {
+		panic(fmt.Sprintf("seeds: subjects.yaml: %v", err)) // embedded at build time: a test catches it
 	}
 	return out
+}
+
+// ParseSubjects reads a subjects table in the format of subjects.yaml: a mapping from each
+// key to either a list of phrases or a mapping of the Subject fields. Errors name the line
+// and the key; an unknown field, a subject without phrases or measures, and a "by" or
+// "needs" naming no key of the table are errors.
+func ParseSubjects(data []byte) ([]Subject, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: want a mapping of subject keys", m.Line)
+	}
+	var out []Subject
+	keys := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		s := Subject{Key: k.Value}
+		switch v.Kind {
+		case yaml.SequenceNode:
+			if err := v.Decode(&s.Phrases); err != nil {
+				return nil, fmt.Errorf("line %d: %s: %v", v.Line, k.Value, err)
+			}
+		case yaml.MappingNode:
+			var b bytes.Buffer
+			enc := yaml.NewEncoder(&b)
+			if err := enc.Encode(v); err != nil {
+				return nil, fmt.Errorf("line %d: %s: %v", v.Line, k.Value, err)
+			}
+			dec := yaml.NewDecoder(&b)
+			dec.KnownFields(true)
+			if err := dec.Decode(&s); err != nil {
+				return nil, fmt.Errorf("line %d: %s: %v", v.Line, k.Value, err)
+			}
+		default:
+			return nil, fmt.Errorf("line %d: %s: want a list of phrases or a mapping", v.Line, k.Value)
+		}
+		if keys[s.Key] {
+			return nil, fmt.Errorf("line %d: %s: key given twice", k.Line, s.Key)
+		}
+		if len(s.Phrases) == 0 && len(s.Measures) == 0 {
+			return nil, fmt.Errorf("line %d: %s: no phrases", k.Line, s.Key)
+		}
+		keys[s.Key] = true
+		out = append(out, s)
+	}
+	for _, s := range out {
+		for _, b := range append(append([]string(nil), s.By...), s.Needs) {
+			if b != "" && !keys[b] {
+				return nil, fmt.Errorf("%s: %q is no key of the table", s.Key, b)
+			}
+		}
+	}
+	return out, nil
 }
 
 //go:embed keywords.yaml

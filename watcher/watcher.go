@@ -276,6 +276,17 @@ type EndpointGone struct {
 	Reason string    `json:"reason"`
 }
 
+// QueueStats is the state of one endpoint's part of the outbox.
+type QueueStats struct {
+	Endpoint string
+	Pending  int
+	Dead     int
+	// Head is when the head of the pending queue was created, zero when nothing is
+	// pending. Queues are in event order, so it is the oldest pending delivery, but for
+	// one re-queued by hand, which goes to the end with its first creation time.
+	Head time.Time
+}
+
 // Deliveries are the deliveries an event owes to the endpoints r routes it to, due at
 // once: what a check or a discovery run writes to the outbox in the transaction that
 // records the event. A nil r (no endpoint configured) routes nowhere.

@@ -6,11 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"runtime/pprof"
 	"slices"
-	"sort"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,8 +19,12 @@ import (
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fetch"
 	"hanoiwatch/watcher/render"
+	"hanoiwatch/watcher/report"
+	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/store"
 	"hanoiwatch/watcher/treaty"
+	"hanoiwatch/watcher/watchlist"
+	"hanoiwatch/watcher/web/client"
 )
 
 // app holds what the subcommands share: the global flags, the loaded configuration and,
@@ -33,23 +35,25 @@ type app struct {
 	verbose bool
 	daemon  bool // running `run`: log at the configured level
 
-	stopProfile func()  // ends the --cpuprofile profile
-	remote      *remote // the running daemon's API, when it holds the database
+	stopProfile func()         // ends the --cpuprofile profile
+	remote      *client.Client // the running daemon's API, when it holds the database
 	router      watcher.Router
 	disp        *notify.Dispatcher
-	out         io.Writer // stdout: results only (JSON Lines with --json)
-	errOut      io.Writer // stderr: progress, summaries, logs
+	fetch       *fetch.Fetcher // every request of the process: checks, discovery, robots.txt
+	out         io.Writer      // stdout: results only (JSON Lines with --json)
+	errOut      io.Writer      // stderr: progress, summaries, logs
 
 	cfg config.Config
-	// declared is the watch list the config declares, its sources as the pipeline takes
+	// list is the watch list; its Declared are the config's sources as the pipeline takes
 	// them (the seeds when it declares none). cfg.Sources is dropped once converted: the
 	// daemon holds 10 000 sources once, not twice (1.5 MB).
-	declared []watcher.Source
+	list watchlist.List
 	// browser renders the sources with render: browser: one Chromium for the process,
 	// made by the first pipeline that needs it and closed by close.
-	browser *render.Browser
-	store   *store.Store
-	log     *slog.Logger
+	browser  *render.Browser
+	store    *store.Store
+	demoMark *store.Demo // the store was made by `hanoiwatch demo`: what it watched
+	log      *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -136,36 +140,64 @@ func (a *app) load() error {
 	}
 	s, err := store.Open(path, store.Options{Retention: store.Retention{
 		MaxSnapshots: a.cfg.Storage.Retention.MaxSnapshots, MaxAge: a.cfg.Storage.Retention.MaxAge}})
-	if errors.Is(err, store.ErrLocked) {
-		return fmt.Errorf("%w\n(while `hanoiwatch run` holds the database, the read commands ask its API at http.listen; "+
-			"changes go through its API: POST /api/sources, DELETE /api/sources/NAME, POST /api/sources/NAME/check)", err)
-	}
 	if err != nil {
 		return err
 	}
+	return a.useStore(s)
+}
+
+// useStore makes s the open store. A database made by `hanoiwatch demo` watches what the
+// demo watched, on the demo's news site, not the sources of the config or the seeds: its
+// snapshots are of that site's made-up articles, and must not be shown under the URLs of
+// the real ones.
+func (a *app) useStore(s *store.Store) error {
 	a.store = s
+	a.list.Store = s
+	d, demo, err := s.Demo()
+	if err != nil || !demo {
+		return err
+	}
+	a.demoMark = &d
+	a.list.Declared = demoSources(d)
 	return nil
 }
 
-// loadRead is load for the commands that only read: when a running daemon holds the
-// database, they read through its API instead.
-func (a *app) loadRead() error {
+// open is load for the commands that work the same with or without the daemon: while a
+// running daemon holds the database, they read through its API and send it their changes
+// (with the config's http.token) instead.
+func (a *app) open() error {
 	err := a.load()
 	if errors.Is(err, store.ErrLocked) {
-		if r := dialDaemon(a.cfg.HTTP.Listen); r != nil {
-			a.remote = r
+		if c := client.Dial(a.cfg.HTTP.Listen, a.cfg.HTTP.Token); c != nil {
+			a.remote = c
 			return nil
 		}
+		return fmt.Errorf("%w, and no daemon answers at http.listen (%s)", err, a.cfg.HTTP.Listen)
 	}
 	return err
 }
 
-// read returns where the read commands read: the store, or the daemon's API.
-func (a *app) read() reader {
+// reports answers the read questions: from the database, or through the daemon.
+func (a *app) reports() report.Reader {
 	if a.remote != nil {
 		return a.remote
 	}
-	return a.store
+	return a.service()
+}
+
+// service is the read models on the open store.
+func (a *app) service() *report.Service {
+	return &report.Service{Store: a.store, List: planned{a}, Extractor: figureExtractor(), Discovered: a.store}
+}
+
+// planned is the watch list with the plan of each source's next check, the same with or
+// without the daemon (schedule.Planned).
+type planned struct{ a *app }
+
+func (p planned) Sources() ([]watcher.Source, error) { return p.a.sources() }
+
+func (p planned) Next(src watcher.Source, st watcher.State) time.Time {
+	return schedule.Planned(config.ParseSchedule, config.Source{Schedule: src.Schedule}.EffectiveSchedule(p.a.cfg.Defaults), src, st)
 }
 
 // logger builds the structured log on stderr. The one-shot commands print their results
@@ -195,129 +227,43 @@ func (a *app) close() {
 	}
 }
 
-// sources returns the watch list: the config's sources, or the embedded seeds when the
-// config names none; plus the sources added from the CLI, less the removed ones.
+// sources returns the watch list of the open store.
 func (a *app) sources() ([]watcher.Source, error) {
-	if a.remote != nil {
-		return a.remote.sources()
-	}
-	added, err := a.store.AddedSources()
-	if err != nil {
-		return nil, err
-	}
-	removed, err := a.store.Removed()
-	if err != nil {
-		return nil, err
-	}
-	if len(added) == 0 && len(removed) == 0 {
-		return a.declared, nil // not copied: callers only read it
-	}
-	out := append([]watcher.Source(nil), a.declared...)
-	for _, ad := range added {
-		origin := "added"
-		if ad.Origin != "" { // "discovered"
-			origin = ad.Origin
-		}
-		out = append(out, watcher.Source{Name: ad.Name, URL: ad.URL, Schedule: ad.Schedule, Selector: ad.Selector,
-			Lang: ad.Lang, Origin: origin, Render: renderMode(a.cfg.Defaults.Render)})
-	}
-	kept := out[:0]
-	for _, s := range out {
-		if !removed[s.Name] {
-			kept = append(kept, s)
-		}
-	}
-	return kept, nil
+	return a.list.Sources()
 }
 
-// useConfig makes c the running configuration, its sources converted into declared. An
-// error (a bad ignore pattern) changes nothing.
-func (a *app) useConfig(c config.Config) error {
-	var declared []watcher.Source
-	for _, s := range c.Sources {
-		src, err := sourceFromConfig(s, c.Defaults, "config")
-		if err != nil {
-			return err
-		}
-		declared = append(declared, src)
-	}
-	if len(c.Sources) == 0 {
-		for _, s := range seeds.Sources() {
-			declared = append(declared, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: "seed",
-				Render: renderMode(c.Defaults.Render)})
-		}
-	}
-	c.Sources = nil
-	// Clipped: sources returns it uncopied, and a caller's append must not write into it.
-	a.cfg, a.declared = c, slices.Clip(declared)
-	return nil
-}
-
-// renderMode is the watcher's Source.Render for a config's render value.
-func renderMode(r string) string {
-	if r == config.RenderBrowser {
-		return watcher.RenderBrowser
+// notice is what the dashboard and the API say of the open database as a whole.
+func (a *app) notice() string {
+	if a.demoMark != nil {
+		return demoNotice(*a.demoMark)
 	}
 	return ""
 }
 
-func sourceFromConfig(s config.Source, d config.Defaults, origin string) (watcher.Source, error) {
-	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
-		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots,
-		Render: renderMode(s.EffectiveRender(d)), Wait: s.Wait, Screenshot: s.Screenshot}
-	if src.Kind == "article" {
-		src.Kind = ""
+// useConfig makes c the running configuration, its sources converted into the declared
+// watch list. An error (a bad ignore pattern) changes nothing.
+func (a *app) useConfig(c config.Config) error {
+	declared, err := watchlist.Declared(c)
+	if err != nil {
+		return err
 	}
-	for _, p := range s.Ignore {
-		re, err := regexp.Compile(p)
-		if err != nil {
-			return src, fmt.Errorf("source %s: ignore %q: %w", s.Name, p, err)
-		}
-		src.Ignore = append(src.Ignore, re)
+	c.Sources = nil
+	a.cfg, a.list.Declared, a.list.Render = c, declared, c.Defaults.Render
+	if a.demoMark != nil { // a config reloaded on a demo database (see useStore)
+		a.list.Declared = demoSources(*a.demoMark)
 	}
-	return src, nil
-}
-
-// pick returns the named sources, in the given order; all of them when names is empty.
-func pick(all []watcher.Source, names []string) ([]watcher.Source, error) {
-	if len(names) == 0 {
-		return all, nil
-	}
-	by := map[string]watcher.Source{}
-	for _, s := range all {
-		by[s.Name] = s
-	}
-	var out []watcher.Source
-	var unknown []string
-	for _, n := range names {
-		s, ok := by[n]
-		if !ok {
-			unknown = append(unknown, n)
-			continue
-		}
-		out = append(out, s)
-	}
-	if len(unknown) > 0 {
-		known := make([]string, 0, len(by))
-		for n := range by {
-			known = append(known, n)
-		}
-		sort.Strings(known)
-		return nil, fmt.Errorf("unknown source %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
-	}
-	return out, nil
+	return nil
 }
 
 // newWatcher wires the pipeline from the configuration.
 func (a *app) newWatcher() (*watcher.Watcher, error) {
 	d := a.cfg.Defaults
-	f, err := fetch.New(fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
-		PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: redirects(d.MaxRedirects), Robots: d.Robots})
+	f, err := a.fetcher()
 	if err != nil {
 		return nil, err
 	}
 	var fetcher watcher.Fetcher = f
-	if slices.ContainsFunc(a.declared, func(s watcher.Source) bool { return s.Render == watcher.RenderBrowser }) {
+	if a.list.Render == config.RenderBrowser || slices.ContainsFunc(a.list.Declared, func(s watcher.Source) bool { return s.Render == watcher.RenderBrowser }) {
 		b, err := a.renderer()
 		if err != nil {
 			return nil, err
@@ -341,6 +287,29 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		Log:          a.log,
 		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
 	}, nil
+}
+
+// fetcher returns the process's one fetcher, built from the config the process started
+// with: checks and discovery share it, so that a site gets one per-host budget and one
+// robots.txt reading whoever asks; a SIGHUP does not change its settings. robots.txt
+// answers are kept in the database, so that a `check` run from cron does not ask every
+// site again.
+func (a *app) fetcher() (*fetch.Fetcher, error) {
+	if a.fetch == nil {
+		d := a.cfg.Defaults
+		opt := fetch.Options{UserAgent: d.UserAgent, Timeout: d.Timeout, MaxBody: d.MaxBody,
+			PerHost: d.PerHost, Delay: d.Delay, MaxRedirects: redirects(d.MaxRedirects), Robots: d.Robots,
+			AllowPrivate: d.AllowPrivate, Logger: a.log}
+		if a.store != nil {
+			opt.RobotsCache = a.store
+		}
+		f, err := fetch.New(opt)
+		if err != nil {
+			return nil, err
+		}
+		a.fetch = f
+	}
+	return a.fetch, nil
 }
 
 // renderer returns the process's browser, made from the config the process started with on
@@ -384,7 +353,7 @@ func (a *app) notifier() (watcher.Router, *notify.Dispatcher, error) {
 func figureExtractor() *figures.Extractor {
 	var subs []figures.Subject
 	for _, s := range seeds.Subjects() {
-		subs = append(subs, figures.Subject{Key: s.Key, Phrases: s.Phrases})
+		subs = append(subs, figures.Subject(s))
 	}
 	return figures.New(subs)
 }

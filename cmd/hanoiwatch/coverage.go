@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -22,15 +21,13 @@ import (
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
+	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/store"
 )
 
 // discoverParallel is how many discovery jobs `discover` runs at once. The jobs of one
 // site share the Discoverer's per-host limits, so this only lets different sites overlap.
 const discoverParallel = 4
-
-// recentCoverage is how far back `coverage` looks for what was found and lost.
-const recentCoverage = 30 * 24 * time.Hour
 
 func (a *app) discoverCmd() *cobra.Command {
 	var asJSON bool
@@ -197,8 +194,8 @@ func (a *app) discoveryJobs() ([]discover.Job, error) {
 	return jobs, nil
 }
 
-// newDiscoverer builds the Discoverer of the config: the fetcher's politeness (the same
-// sites get the same limits) and the configured or seeded keywords.
+// newDiscoverer builds the Discoverer of the config: the checks' fetcher (the same sites
+// get the same limits) and the configured or seeded keywords.
 func (a *app) newDiscoverer() (*discover.Discoverer, error) {
 	kws := a.cfg.Discovery.Keywords
 	if kws == nil {
@@ -207,9 +204,11 @@ func (a *app) newDiscoverer() (*discover.Discoverer, error) {
 			return nil, fmt.Errorf("seeds/keywords.yaml: %w", err)
 		}
 	}
-	df := a.cfg.Defaults
-	return discover.New(discover.Options{UserAgent: df.UserAgent, Timeout: df.Timeout, MaxBody: df.MaxBody,
-		PerHost: df.PerHost, Delay: df.Delay, MaxRedirects: df.MaxRedirects, Logger: a.log}, discover.NewTopic(kws))
+	f, err := a.fetcher()
+	if err != nil {
+		return nil, err
+	}
+	return discover.New(discover.Options{Fetcher: f, Logger: a.log}, discover.NewTopic(kws))
 }
 
 // coverageDetail is the Detail of a coverage.found event: where and when the article was
@@ -241,7 +240,7 @@ func (a *app) recordFound(found []discover.Found, r watcher.Router) ([]store.Dis
 	}
 	// The declared sources, removed or not: an article one of them watches, or watched,
 	// is not new.
-	outs, err := a.store.RecordCoverage(recs, a.declared, discover.Canonical)
+	outs, err := a.store.RecordCoverage(recs, a.list.Declared, discover.Canonical)
 	return recs, outs, err
 }
 
@@ -364,11 +363,11 @@ lists the coverage.found, article.gone and article.restored events of the last 3
 With --json, one JSON object: {"weeks": [...], "since": ..., "recent": [events]}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.load(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
-			rep, err := a.coverageReport(time.Now().UTC())
+			rep, err := a.reports().Coverage()
 			if err != nil {
 				return err
 			}
@@ -377,93 +376,14 @@ With --json, one JSON object: {"weeks": [...], "since": ..., "recent": [events]}
 				enc.SetEscapeHTML(false)
 				return enc.Encode(rep)
 			}
-			return rep.print(a.out)
+			return printCoverage(a.out, rep)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	return cmd
 }
 
-// coverageReport is what `coverage` shows.
-type coverageReport struct {
-	Weeks  []coverageWeek  `json:"weeks"`
-	Since  time.Time       `json:"since"`
-	Recent []watcher.Event `json:"recent"` // coverage.found, article.gone and article.restored since Since
-}
-
-// coverageWeek counts the watched articles of one site, language and week.
-type coverageWeek struct {
-	Site     string `json:"site"`
-	Lang     string `json:"lang"`           // "" when unknown
-	Week     string `json:"week"`           // ISO week, "2025-W43"; "" when the article has no date yet
-	Articles int    `json:"articles"`       // watched articles
-	Gone     int    `json:"gone,omitempty"` // of which gone (404, 410, redirected away)
-}
-
-func (a *app) coverageReport(now time.Time) (*coverageReport, error) {
-	srcs, err := a.sources()
-	if err != nil {
-		return nil, err
-	}
-	covs, err := a.store.Coverage()
-	if err != nil {
-		return nil, err
-	}
-	bySource := map[string]store.Coverage{}
-	for _, c := range covs {
-		bySource[c.Source] = c
-	}
-	type key struct{ site, lang, week string }
-	counts := map[key]*coverageWeek{}
-	for _, s := range srcs {
-		if s.Kind != "" { // the treaty record is no coverage
-			continue
-		}
-		st, err := a.store.State(s.Name)
-		if err != nil {
-			return nil, err
-		}
-		c := bySource[s.Name]
-		lang := cmp.Or(s.Lang, c.Lang, st.Lang)
-		if i := strings.IndexByte(lang, '-'); i > 0 {
-			lang = lang[:i] // "vi-VN" and "vi" are one language here
-		}
-		day := firstSet(c.Published, reportsDay(s.Reports), c.Found)
-		if day.IsZero() {
-			if snaps, err := a.store.Snapshots(s.Name); err != nil {
-				return nil, err
-			} else if len(snaps) > 0 {
-				day = snaps[0].Time
-			}
-		}
-		k := key{siteOf(s.URL), strings.ToLower(lang), isoWeek(day)}
-		w := counts[k]
-		if w == nil {
-			w = &coverageWeek{Site: k.site, Lang: k.lang, Week: k.week}
-			counts[k] = w
-		}
-		w.Articles++
-		if st.Status == "gone" {
-			w.Gone++
-		}
-	}
-	rep := &coverageReport{Since: now.Add(-recentCoverage), Weeks: []coverageWeek{}}
-	for _, w := range counts {
-		rep.Weeks = append(rep.Weeks, *w)
-	}
-	slices.SortFunc(rep.Weeks, func(x, y coverageWeek) int {
-		return cmp.Or(strings.Compare(x.Site, y.Site), strings.Compare(x.Lang, y.Lang), strings.Compare(x.Week, y.Week))
-	})
-	if rep.Recent, err = a.store.Events(rep.Since, watcher.CoverageFound, watcher.ArticleGone, watcher.ArticleRestored); err != nil {
-		return nil, err
-	}
-	if rep.Recent == nil {
-		rep.Recent = []watcher.Event{}
-	}
-	return rep, nil
-}
-
-func (r *coverageReport) print(w io.Writer) error {
+func printCoverage(w io.Writer, r report.Coverage) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SITE\tLANG\tWEEK\tARTICLES\tGONE")
 	for _, c := range r.Weeks {
@@ -484,42 +404,4 @@ func (r *coverageReport) print(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", stamp(e.Time), what, e.Source.Name, e.Source.URL, truncate(e.Title, 80))
 	}
 	return tw.Flush()
-}
-
-// reportsDay reads a source's reports date (YYYY-MM-DD or YYYY-MM); zero when unset.
-func reportsDay(s string) time.Time {
-	for _, layout := range []string{"2006-01-02", "2006-01"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
-}
-
-// firstSet returns the first of ts that is not the zero time.
-func firstSet(ts ...time.Time) time.Time {
-	for _, t := range ts {
-		if !t.IsZero() {
-			return t
-		}
-	}
-	return time.Time{}
-}
-
-// isoWeek names the ISO week of t, "2025-W43"; "" for the zero time.
-func isoWeek(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	y, w := t.UTC().ISOWeek()
-	return fmt.Sprintf("%04d-W%02d", y, w)
-}
-
-// siteOf is the site of a URL for the report: its host without "www.".
-func siteOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return strings.TrimPrefix(strings.ToLower(u.Host), "www.")
 }

@@ -24,6 +24,7 @@ import (
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
+	"hanoiwatch/watcher/report"
 )
 
 // newsSite is a small news site on 127.0.0.1 for coverage discovery: a feed, listing pages,
@@ -251,7 +252,7 @@ sources:
 func (e *coverageEnv) hw(args ...string) (string, string) {
 	e.t.Helper()
 	out, errOut, err := hw(e.t, append(args, "--config", e.cfg, "--db", e.db)...)
-	if err != nil {
+	if err := ran(err); err != nil {
 		e.t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, errOut)
 	}
 	return out, errOut
@@ -448,7 +449,7 @@ func TestCoverageDiscovery(t *testing.T) {
 
 	t.Run("coverage report", func(t *testing.T) {
 		out, _ := e.hw("coverage", "--json")
-		var rep coverageReport
+		var rep report.Coverage
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("coverage --json: %v\n%s", err, out)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fixture"
+	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/store"
 )
 
@@ -52,14 +53,14 @@ func freePort(t *testing.T) string {
 
 func apiEvents(t *testing.T, addr string) []watcher.Event {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/api/events")
+	resp, err := http.Get("http://" + addr + "/api/events?limit=1000")
 	if err != nil {
 		return nil
 	}
 	defer resp.Body.Close()
-	var evs []watcher.Event
-	json.NewDecoder(resp.Body).Decode(&evs)
-	return evs
+	var page report.EventPage
+	json.NewDecoder(resp.Body).Decode(&page)
+	return page.Events
 }
 
 func eventually(t *testing.T, what string, limit time.Duration, cond func() bool) {
@@ -166,12 +167,18 @@ func TestDaemon(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "+") || !strings.Contains(string(out), "72 pays") {
 		t.Fatalf("diff while the daemon runs: %v\n%s", err, out)
 	}
-	out, err = exec.Command(bin, "check", "--config", e.cfg, "--db", e.db).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "in use by another hanoiwatch process") {
+	// check NAME asks the daemon to check now, and prints what that check recorded.
+	out, err = exec.Command(bin, "check", "vtv", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "asked the running daemon") || !strings.Contains(string(out), "vtv") {
 		t.Fatalf("check while the daemon runs: %v\n%s", err, out)
 	}
-	// add and remove send the change to the daemon, with the config's token.
-	out, err = exec.Command(bin, "add", e.base+site.Path("vtv")+"?v=2", "--name", "vtv-copy", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	// add and remove send the change to the daemon, with the config's token; a URL
+	// already watched is refused with the name it is watched under.
+	out, err = exec.Command(bin, "add", e.base+site.Path("vtv"), "--name", "vtv-copy", "--config", e.cfg, "--db", e.db).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `already watched as "vtv"`) {
+		t.Fatalf("add of a watched URL while the daemon runs: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "add", e.base+"/another-article.html", "--name", "vtv-copy", "--config", e.cfg, "--db", e.db).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "through the running daemon") {
 		t.Fatalf("add while the daemon runs: %v\n%s", err, out)
 	}
@@ -184,7 +191,7 @@ func TestDaemon(t *testing.T) {
 		t.Fatalf("remove while the daemon runs: %v\n%s", err, out)
 	}
 	out, err = exec.Command(bin, "remove", "no-such-source", "--config", e.cfg, "--db", e.db).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "404") {
+	if err == nil || !strings.Contains(string(out), `unknown source "no-such-source"`) {
 		t.Fatalf("remove of an unknown source through the daemon: %v\n%s", err, out)
 	}
 

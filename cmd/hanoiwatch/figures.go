@@ -3,19 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/diff/figures"
-	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/treaty"
+	"hanoiwatch/watcher/report"
 )
 
 func (a *app) figuresCmd() *cobra.Command {
@@ -33,54 +28,37 @@ article's date: ok, stale (right on an earlier day), disagrees, or confused ("40
 signatures" for the threshold of 40 ratifications).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.loadRead(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
-			x := figureExtractor()
 			if len(args) == 1 {
-				srcs, err := a.sources()
-				if err != nil {
-					return err
-				}
-				for _, s := range srcs {
-					if s.Name == args[0] && s.Kind == watcher.KindTreatyStatus {
-						return fmt.Errorf("%s is the official record, not an article: see `hanoiwatch treaty %s`", s.Name, s.Name)
-					}
-				}
-				return a.sourceFigures(x, args[0], asJSON)
+				return a.sourceFigures(args[0], asJSON)
 			}
-			return a.board(x, asJSON)
+			return a.board(asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func (a *app) sourceFigures(x *figures.Extractor, name string, asJSON bool) error {
-	snaps, err := a.read().Snapshots(name)
+func (a *app) sourceFigures(name string, asJSON bool) error {
+	all, err := a.reports().Figures(name)
 	if err != nil {
 		return err
 	}
-	if len(snaps) == 0 {
-		return fmt.Errorf("no snapshots of %q (has it been checked? see `hanoiwatch sources`)", name)
-	}
-	var vs []figures.Version
-	for _, s := range snaps {
-		text, err := a.read().Text(name, s.ID)
-		if err != nil {
-			return err
-		}
-		vs = append(vs, figures.Version{ID: s.ID, Time: s.Time, Text: text, Lang: s.Lang})
+	if asJSON {
+		return a.printJSON(all)
 	}
 	var current []figures.Series
-	for _, s := range x.History(vs) {
+	for _, s := range all {
 		if s.Latest != nil {
 			current = append(current, s)
 		}
 	}
-	if asJSON {
-		return a.printJSON(current)
+	if len(current) == 0 {
+		fmt.Fprintf(a.out, "no figures in the latest text of %s\n", name)
+		return nil
 	}
 	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "VALUE\tSUBJECT\tKEY\tSINCE\tHISTORY")
@@ -95,52 +73,15 @@ func (a *app) sourceFigures(x *figures.Extractor, name string, asJSON bool) erro
 	return tw.Flush()
 }
 
-func (a *app) board(x *figures.Extractor, asJSON bool) error {
-	srcs, err := a.sources()
+func (a *app) board(asJSON bool) error {
+	b, err := a.reports().Board()
 	if err != nil {
 		return err
 	}
-	var (
-		reports []figures.Report
-		news    []newsReport
-		rec     *officialRecord
-	)
-	for _, s := range srcs {
-		if s.Kind == watcher.KindTreatyStatus {
-			// Its numbers are not claims to line up but the official counts they are held
-			// against: the most recently stored reading of the record is the reference.
-			r, ok, err := a.officialRecord(s)
-			if err != nil {
-				return err
-			}
-			if ok && (rec == nil || r.snap.Time.After(rec.snap.Time)) {
-				rec = &r
-			}
-			continue
-		}
-		st, err := a.read().State(s.Name)
-		if err != nil {
-			return err
-		}
-		if st.Snapshot == "" {
-			continue
-		}
-		text, err := a.read().Text(s.Name, st.Snapshot)
-		if err != nil {
-			return err
-		}
-		snaps, err := a.read().Snapshots(s.Name)
-		if err != nil {
-			return err
-		}
-		claims := x.Extract(text, st.Lang)
-		reports = append(reports, figures.Report{Source: s.Name, Claims: claims})
-		news = append(news, newsReport{source: s, claims: claims, date: articleDate(s, st, snaps)})
-	}
-	rows := crossCheck(figures.Board(reports), news, rec)
 	if asJSON {
-		return a.printJSON(rows)
+		return a.printJSON(b)
 	}
+	rows := b.Rows
 	if len(rows) == 0 {
 		fmt.Fprintln(a.out, "no figures yet: run `hanoiwatch check` first")
 		return nil
@@ -182,7 +123,7 @@ func (a *app) board(x *figures.Extractor, asJSON bool) error {
 				}
 			}
 			verdict := strings.ToUpper(c.Verdict)
-			if c.Verdict == verdictOK {
+			if c.Verdict == report.VerdictOK {
 				verdict = "ok"
 			}
 			if c.Note != "" {
@@ -211,395 +152,4 @@ func (a *app) printJSON(v any) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// The canonical subjects (seeds/subjects.yaml) that the depositary's record counts.
-const (
-	keySignatories   = "signatories"
-	keyRatifications = "ratifications"
-	keyNeeded        = "ratifications_needed"
-)
-
-// Verdicts of a news figure held against the official record.
-const (
-	verdictOK        = "ok"        // the official count on the article's date (or the article 65 threshold)
-	verdictStale     = "stale"     // not that day's count but an earlier day's: the article is behind the record
-	verdictDisagrees = "disagrees" // not the official count on the article's date nor on any day before it
-	verdictConfused  = "confused"  // "40 signatures": the entry-into-force threshold, 40 ratifications, named signatures
-)
-
-// boardRow is a row of `figures` without a name: what the news sources report for a
-// canonical subject (figures.Row, unchanged) and, for the subjects the record counts, the
-// official value and every news figure held against the official value of its own date.
-type boardRow struct {
-	figures.Row
-	Official *officialValue `json:"official,omitempty"`
-	Checks   []figureCheck  `json:"checks,omitempty"`
-}
-
-// officialValue is the current count of the latest reading of the record.
-type officialValue struct {
-	Value    int          `json:"value"`
-	Since    *treaty.Date `json:"since,omitempty"` // the depositary's date of the action that made it this value
-	Source   string       `json:"source"`
-	Snapshot string       `json:"snapshot"`
-	Stored   time.Time    `json:"stored"` // when hanoiwatch first stored that reading
-}
-
-// figureCheck is one news figure held against the official count of its article's date.
-type figureCheck struct {
-	Source    string  `json:"source"`
-	Value     float64 `json:"value"`
-	Qualifier string  `json:"qualifier,omitempty"`
-	Subject   string  `json:"subject"`
-	Sentence  string  `json:"sentence,omitempty"`
-	// Date is the article's date, a day or a month ("2025-10"); DateFrom where it came from:
-	// "reports" (the source's reports: date), "page" (the date the page states), "snapshot"
-	// (the day its current text was stored, when nothing better is known).
-	Date     string `json:"date"`
-	DateFrom string `json:"date_from"`
-	// Official is the official count at the end of the article's date, OfficialSince the
-	// day it took that value; absent without a reading of the record.
-	Official      *int         `json:"official,omitempty"`
-	OfficialSince *treaty.Date `json:"official_since,omitempty"`
-	Verdict       string       `json:"verdict"`
-	// RightFrom and RightUntil bound the days the figure was the official count (stale), or
-	// from which it became it (disagrees: the article was ahead, or its date is wrong). A
-	// missing RightFrom is before the first action; a missing RightUntil is still.
-	RightFrom  *treaty.Date `json:"right_from,omitempty"`
-	RightUntil *treaty.Date `json:"right_until,omitempty"`
-	Note       string       `json:"note,omitempty"`
-}
-
-// newsReport is the latest text of a news source, for crossCheck.
-type newsReport struct {
-	source watcher.Source
-	claims []figures.Claim
-	date   articleDay
-}
-
-// articleDay is the date an article speaks of: one day, or every day of a month.
-type articleDay struct {
-	from, to treaty.Date
-	text     string
-	origin   string // "reports", "page", "snapshot"
-}
-
-var pageDateRE = regexp.MustCompile(`^\s*(\d{4}-\d{2}-\d{2})`)
-
-// articleDate is the date a news source's figures are held to: the source's reports date
-// (seeds or config: the editor's knowledge beats any guess), else the date the page states,
-// else the day its current text was stored.
-func articleDate(s watcher.Source, st watcher.State, snaps []watcher.Snapshot) articleDay {
-	if d, err := treaty.ParseDate(s.Reports); err == nil {
-		return articleDay{from: d, to: d, text: s.Reports, origin: "reports"}
-	}
-	if m, err := time.Parse("2006-01", s.Reports); err == nil {
-		first := treaty.DateOf(m)
-		return articleDay{from: first, to: treaty.DateOf(m.AddDate(0, 1, -1)), text: s.Reports, origin: "reports"}
-	}
-	snap := watcher.Snapshot{Time: st.LastChange}
-	for _, sn := range snaps {
-		if sn.ID == st.Snapshot {
-			snap = sn
-		}
-	}
-	if d, ok := pageDate(snap.Date); ok {
-		return articleDay{from: d, to: d, text: d.String(), origin: "page"}
-	}
-	d := treaty.DateOf(snap.Time.UTC())
-	return articleDay{from: d, to: d, text: d.String(), origin: "snapshot"}
-}
-
-// pageDate reads the date a page states: ISO 8601 (meta tags, JSON-LD) or an HTTP-style date.
-// The day is the one written, in the page's own zone: an article of 25 October in Hanoi
-// is of the 25th, whatever UTC says.
-func pageDate(s string) (treaty.Date, bool) {
-	if m := pageDateRE.FindStringSubmatch(s); m != nil {
-		d, err := treaty.ParseDate(m[1])
-		return d, err == nil
-	}
-	for _, layout := range []string{time.RFC1123Z, time.RFC1123, time.RFC850} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return treaty.DateOf(t), true
-		}
-	}
-	return treaty.Date{}, false
-}
-
-// series is one count of the record as a step function of the day: vals[i] holds from
-// days[i] to the day before days[i+1], and base before days[0].
-type series struct {
-	base int
-	days []treaty.Date
-	vals []int
-}
-
-// countSeries follows a count through the dates of the table (Status.AsOf). The last step
-// is the header's count when the record publishes one: it is what the depositary says now.
-func countSeries(s treaty.Status, key string) *series {
-	at := func(d treaty.Date) int {
-		sig, par := s.AsOf(d)
-		switch key {
-		case keySignatories:
-			return sig
-		case keyRatifications:
-			return par
-		}
-		// ratifications_needed: the status of that day says it (the European Union's
-		// instrument is the treaty package's business).
-		past := treaty.Status{Parties: par}
-		for _, p := range s.Participants {
-			if p.Deposited != nil && !p.Deposited.After(d) {
-				past.Participants = append(past.Participants, p)
-			}
-		}
-		return past.RatificationsNeeded()
-	}
-	now := map[string]int{keySignatories: s.Signatories, keyRatifications: s.Parties, keyNeeded: s.RatificationsNeeded()}[key]
-	var days []treaty.Date
-	for _, p := range s.Participants {
-		for _, d := range []*treaty.Date{p.Signed, p.Deposited} {
-			if d != nil {
-				days = append(days, *d)
-			}
-		}
-	}
-	slices.SortFunc(days, treaty.Date.Compare)
-	days = slices.Compact(days)
-	sr := &series{base: now}
-	if len(days) > 0 {
-		sr.base = at(days[0].AddDays(-1))
-	}
-	prev := sr.base
-	for _, d := range days {
-		if v := at(d); v != prev {
-			sr.days, sr.vals, prev = append(sr.days, d), append(sr.vals, v), v
-		}
-	}
-	if prev != now {
-		if len(sr.vals) == 0 {
-			sr.base = now
-		} else {
-			sr.vals[len(sr.vals)-1] = now
-		}
-	}
-	return sr
-}
-
-// step returns the index of the step holding on day d: -1 for base.
-func (s *series) step(d treaty.Date) int {
-	i, found := slices.BinarySearchFunc(s.days, d, treaty.Date.Compare)
-	if found {
-		return i
-	}
-	return i - 1
-}
-
-func (s *series) value(i int) int {
-	if i < 0 {
-		return s.base
-	}
-	return s.vals[i]
-}
-
-// bounds returns the first and last day of step i; nil for none (before the first action,
-// still holding).
-func (s *series) bounds(i int) (from, until *treaty.Date) {
-	if i >= 0 {
-		d := s.days[i]
-		from = &d
-	}
-	if i+1 < len(s.days) {
-		d := s.days[i+1].AddDays(-1)
-		until = &d
-	}
-	return from, until
-}
-
-// Qualifiers as the figures package reports them, by what they allow of the true count.
-var (
-	qualAbove   = stringSet("plus de", "plus d'", "more than", "over", "just over", "upwards of", "hơn", "trên", "mehr als", "über", "más de", "mais de")
-	qualAtLeast = stringSet("au moins", "pas moins de", "at least", "ít nhất", "tối thiểu", "mindestens", "al menos", "por lo menos", "pelo menos")
-	qualBelow   = stringSet("moins de", "less than", "fewer than", "under", "just under", "dưới", "chưa đến", "chưa tới", "weniger als", "menos de")
-	qualAtMost  = stringSet("au plus", "at most", "up to", "as many as", "jusqu'à", "bis zu", "hasta", "até", "tối đa", "lên tới", "lên đến", "tới", "höchstens")
-)
-
-func stringSet(ws ...string) map[string]bool {
-	m := make(map[string]bool, len(ws))
-	for _, w := range ws {
-		m[w] = true
-	}
-	return m
-}
-
-// fits reports whether a figure with its qualifier is true of the official count: "plus de
-// 60" of 72 is, "65" of 72 is not; "près de", "about" and the like allow a tenth (at least 1).
-func fits(v float64, qual string, official int) bool {
-	o := float64(official)
-	switch q := strings.ToLower(qual); {
-	case q == "":
-		return o == v
-	case qualAbove[q]:
-		return o > v
-	case qualAtLeast[q]:
-		return o >= v
-	case qualBelow[q]:
-		return o < v
-	case qualAtMost[q]:
-		return o <= v
-	default:
-		return math.Abs(o-v) <= max(1, v/10)
-	}
-}
-
-// namesSignatures reports whether a figure's subject speaks of signing: "signatures",
-// "signataires", "pays ont signé", "quốc gia đã ký".
-func namesSignatures(subject string) bool {
-	for _, w := range strings.Fields(strings.ToLower(subject)) {
-		if strings.HasPrefix(w, "sign") || w == "ký" || w == "kí" {
-			return true
-		}
-	}
-	return false
-}
-
-// crossCheck adds to the board the official values of the subjects the record counts and
-// holds each news figure of those subjects against the official count of its article's
-// date. rec is nil when the record has not been read: then only the "40 signatures"
-// confusion, which needs no reading, is flagged.
-func crossCheck(rows []figures.Row, news []newsReport, rec *officialRecord) []boardRow {
-	out := make([]boardRow, 0, len(rows)+2)
-	have := map[string]bool{}
-	for _, r := range rows {
-		out = append(out, boardRow{Row: r})
-		have[r.Key] = true
-	}
-	if rec != nil {
-		// The record's subjects are shown even when no news source reports them.
-		for _, k := range []string{keySignatories, keyRatifications} {
-			if !have[k] {
-				out = append(out, boardRow{Row: figures.Row{Key: k, Values: map[string][]float64{}}})
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b boardRow) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(news, func(a, b newsReport) int { return strings.Compare(a.source.Name, b.source.Name) })
-	var sig *series
-	if rec != nil {
-		sig = countSeries(rec.status, keySignatories)
-	}
-	for i := range out {
-		r := &out[i]
-		if r.Key != keySignatories && r.Key != keyRatifications && r.Key != keyNeeded {
-			continue
-		}
-		var sr *series
-		if rec != nil {
-			sr = countSeries(rec.status, r.Key)
-			last := len(sr.vals) - 1
-			since, _ := sr.bounds(last)
-			r.Official = &officialValue{Value: sr.value(last), Since: since, Source: rec.src.Name,
-				Snapshot: rec.snap.ID, Stored: rec.snap.Time.UTC()}
-		}
-		for _, n := range news {
-			seen := map[string]bool{}
-			for _, c := range n.claims {
-				if c.Key != r.Key || !c.IsFigure() {
-					continue
-				}
-				if k := fmt.Sprint(c.Value, "|", c.Qualifier, "|", c.Subject); seen[k] {
-					continue // the lead and the body repeating a figure: one check
-				} else {
-					seen[k] = true
-				}
-				fc, ok := checkFigure(c, r.Key, n, sr, sig)
-				if ok {
-					r.Checks = append(r.Checks, fc)
-				}
-			}
-		}
-	}
-	return out
-}
-
-// checkFigure holds one news figure against the series of its subject (sr) and, for the
-// "40 signatures" confusion, the signatories' (sig); both are nil without a reading of the
-// record. ok is false when there is nothing to say.
-func checkFigure(c figures.Claim, key string, n newsReport, sr, sig *series) (figureCheck, bool) {
-	fc := figureCheck{Source: n.source.Name, Value: c.Value, Qualifier: c.Qualifier, Subject: c.Subject,
-		Sentence: c.Sentence, Date: n.date.text, DateFrom: n.date.origin}
-	threshold := c.Value == treaty.RatificationsForEntryIntoForce
-	if threshold && namesSignatures(c.Subject) {
-		// "40 signatures" is a count of signatures only if 40 was the number of signatories
-		// on the article's date; otherwise it is the threshold of article 65(1) misnamed.
-		right := false
-		if sig != nil {
-			for i := sig.step(n.date.from); i <= sig.step(n.date.to); i++ {
-				right = right || fits(c.Value, c.Qualifier, sig.value(i))
-			}
-		}
-		if !right {
-			fc.Verdict = verdictConfused
-			fc.Note = fmt.Sprintf("the Convention enters into force after %d instruments of ratification, acceptance, approval or accession (article 65(1)), not %d signatures",
-				treaty.RatificationsForEntryIntoForce, treaty.RatificationsForEntryIntoForce)
-			if sr != nil {
-				fc.setOfficial(sr, n.date.to)
-			}
-			return fc, true
-		}
-	}
-	if sr == nil {
-		return fc, false
-	}
-	fc.setOfficial(sr, n.date.to)
-	if key == keyNeeded && threshold {
-		fc.Verdict, fc.Note = verdictOK, "the threshold of article 65(1)"
-		return fc, true
-	}
-	first, last := sr.step(n.date.from), sr.step(n.date.to)
-	for i := first; i <= last; i++ {
-		if fits(c.Value, c.Qualifier, sr.value(i)) {
-			fc.Verdict = verdictOK
-			return fc, true
-		}
-	}
-	for i := first - 1; i >= -1; i-- {
-		if fits(c.Value, c.Qualifier, sr.value(i)) {
-			fc.Verdict = verdictStale
-			fc.RightFrom, fc.RightUntil = sr.bounds(i)
-			fc.Note = "was the official count " + span(fc.RightFrom, fc.RightUntil)
-			return fc, true
-		}
-	}
-	fc.Verdict = verdictDisagrees
-	for i := last + 1; i < len(sr.vals); i++ {
-		if fits(c.Value, c.Qualifier, sr.value(i)) {
-			fc.RightFrom, fc.RightUntil = sr.bounds(i)
-			fc.Note = "became the official count only " + span(fc.RightFrom, fc.RightUntil)
-			break
-		}
-	}
-	return fc, true
-}
-
-func (fc *figureCheck) setOfficial(sr *series, day treaty.Date) {
-	i := sr.step(day)
-	v := sr.value(i)
-	fc.Official = &v
-	fc.OfficialSince, _ = sr.bounds(i)
-}
-
-func span(from, until *treaty.Date) string {
-	switch {
-	case from == nil && until == nil:
-		return "always"
-	case from == nil:
-		return "until " + until.String()
-	case until == nil:
-		return "from " + from.String()
-	case *from == *until:
-		return "on " + from.String()
-	}
-	return "from " + from.String() + " to " + until.String()
 }

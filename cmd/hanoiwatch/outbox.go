@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/web"
 )
 
 func (a *app) outboxCmd() *cobra.Command {
@@ -32,11 +34,12 @@ endpoint that answered 410 Gone). Endpoints marked gone are listed after the tab
 			case pending:
 				state = watcher.DeliveryPending
 			}
-			if err := a.load(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
-			ds, err := a.store.Deliveries(state)
+			ob := a.outbox()
+			ds, err := ob.Deliveries(state)
 			if err != nil {
 				return err
 			}
@@ -71,7 +74,7 @@ endpoint that answered 410 Gone). Endpoints marked gone are listed after the tab
 				return err
 			}
 			fmt.Fprintf(a.out, "%d pending, %d dead\n", counts[watcher.DeliveryPending], counts[watcher.DeliveryDead])
-			gone, err := a.store.GoneEndpoints()
+			gone, err := ob.GoneEndpoints()
 			if err != nil {
 				return err
 			}
@@ -109,10 +112,22 @@ at the next "check" or, with the daemon, within a second.`,
 			if all == (len(args) == 1) {
 				return errors.New("outbox retry: give a delivery ID or --all")
 			}
-			if err := a.load(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
+			if a.remote != nil {
+				r, err := a.remote.Requeue(strings.Join(args, ""), all)
+				if err != nil {
+					return fmt.Errorf("outbox retry: %w", err)
+				}
+				if d := r.Delivery; d != nil {
+					fmt.Fprintf(a.out, "re-queued %s (%s %s for %s) through the running daemon\n", d.ID, d.Event.Type, d.Event.Source.Name, d.Endpoint)
+				} else {
+					fmt.Fprintf(a.out, "re-queued %d dead deliveries; %d pending made due now (through the running daemon)\n", r.Dead, r.Pending)
+				}
+				return nil
+			}
 			if all {
 				dead, pending, err := a.store.RequeueAll()
 				if err != nil {
@@ -131,4 +146,12 @@ at the next "check" or, with the daemon, within a second.`,
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "every dead and pending delivery")
 	return cmd
+}
+
+// outbox is where the outbox is read: the store, or the daemon's API.
+func (a *app) outbox() web.Outbox {
+	if a.remote != nil {
+		return a.remote
+	}
+	return a.store
 }

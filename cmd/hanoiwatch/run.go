@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -17,9 +19,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
+	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/schedule"
-	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/watchlist"
 	"hanoiwatch/watcher/web"
 )
 
@@ -61,6 +64,7 @@ type daemon struct {
 
 	mu      sync.Mutex
 	sources []watcher.Source
+	addMu   sync.Mutex
 
 	// The discovery jobs' schedule, rebuilt from the config on SIGHUP. Used by run's
 	// goroutine only.
@@ -89,6 +93,7 @@ func (a *app) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	disp.Observer = notify.NewMetrics(reg, a.store, slices.Sorted(maps.Keys(disp.Senders)), a.log)
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
 		Log: a.log, Observe: d.mets.Observe}
 	w, srcs, err := d.load()
@@ -120,8 +125,8 @@ func (a *app) run(ctx context.Context) error {
 
 	var srv *http.Server
 	if ln != nil {
-		api := &web.Server{Store: a.store, Daemon: d, Token: a.cfg.HTTP.Token, Figures: figureExtractor(), Captures: a.store, Screenshots: a.store, Gatherer: reg, Log: a.log,
-			Ready: func() error { return nil }}
+		api := &web.Server{Reports: a.service(), Changes: d, Outbox: a.store, Requeuer: a.store, Captures: a.store, Screenshots: a.store, Token: a.cfg.HTTP.Token, Notice: a.notice(),
+			Gatherer: reg, Log: a.log, Ready: func() error { return nil }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -243,37 +248,33 @@ func (d *daemon) setSources(srcs []watcher.Source) []watcher.Source {
 	return old
 }
 
-// Sources returns the watch list.
-func (d *daemon) Sources() []watcher.Source {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.sources
-}
-
-// Next returns the next planned check of a source.
-func (d *daemon) Next(name string) time.Time { return d.sched.Next(name) }
-
 // CheckNow checks a source at once.
 func (d *daemon) CheckNow(name string) error { return d.sched.CheckNow(name) }
 
-// Add watches one more source (kept in the database).
-func (d *daemon) Add(s watcher.Source) error {
-	if err := validate(s); err != nil {
-		return fmt.Errorf("%w: %v", web.ErrBadRequest, err)
+// Add watches one more source (kept in the database), by the watch list's rules.
+func (d *daemon) Add(r watchlist.Request) (watcher.Source, error) {
+	d.addMu.Lock() // two adds of one URL at once must not both pass Prepare
+	defer d.addMu.Unlock()
+	srcs, err := d.a.sources()
+	if err != nil {
+		return watcher.Source{}, err
 	}
-	if err := d.a.store.AddSource(store.Added{Name: s.Name, URL: s.URL, Schedule: s.Schedule, Selector: s.Selector,
-		Lang: s.Lang, Time: time.Now().UTC()}); err != nil {
-		return err
+	src, err := watchlist.Prepare(r, srcs, func(f string) string { return f })
+	if err != nil {
+		return src, err
 	}
-	return d.apply("source added: " + s.Name)
+	if err := d.a.list.Add(src, time.Now()); err != nil {
+		return src, err
+	}
+	return src, d.apply("source added: " + src.Name)
 }
 
 // Remove stops watching a source.
 func (d *daemon) Remove(name string) error {
-	if err := d.a.store.RemoveSource(name); err != nil {
+	if err := d.a.list.Remove(name); err != nil {
 		return err
 	}
 	return d.apply("source removed: " + name)
 }
 
-var _ web.Daemon = (*daemon)(nil)
+var _ web.Changes = (*daemon)(nil)

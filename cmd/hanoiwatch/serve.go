@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/store"
 	"hanoiwatch/watcher/web"
 )
@@ -69,18 +68,13 @@ func (a *app) loadReadOnly() error {
 	if err != nil {
 		return err
 	}
-	a.store = s
-	return nil
+	return a.useStore(s)
 }
 
-// serveHandler is the dashboard and API on the open store, with a watch list that only
-// reads.
+// serveHandler is the dashboard and API on the open store: the read models and the
+// outbox, with no daemon to take changes.
 func (a *app) serveHandler() (http.Handler, error) {
-	srcs, err := a.sources()
-	if err != nil {
-		return nil, err
-	}
-	srv := &web.Server{Store: readStore{a.store, a.store}, Daemon: browse{srcs}, Token: a.cfg.HTTP.Token, Figures: figureExtractor(), Captures: a.store, Screenshots: a.store, Log: a.log,
+	srv := &web.Server{Reports: a.service(), Outbox: a.store, Captures: a.store, Screenshots: a.store, Token: a.cfg.HTTP.Token, Log: a.log, Notice: a.notice(),
 		Ready: func() error { return nil }}
 	return srv.Handler(), nil
 }
@@ -101,24 +95,3 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	<-done
 	return nil
 }
-
-// readStore is the store as serve shows it: the reading methods only, so that the
-// dashboard offers no button (the outbox's retry) that would write to a read-only file.
-type readStore struct {
-	web.Store
-	web.Outbox
-}
-
-// browse is the watch list of serve: nothing is scheduled, and every change is refused.
-type browse struct{ sources []watcher.Source }
-
-// errBrowse explains why serve refuses changes.
-var errBrowse = fmt.Errorf("%w: `hanoiwatch serve` only browses the database; checks and changes need the daemon (`hanoiwatch run`) or the CLI", web.ErrConflict)
-
-func (b browse) Sources() []watcher.Source { return b.sources }
-func (b browse) Next(string) time.Time     { return time.Time{} }
-func (b browse) CheckNow(string) error     { return errBrowse }
-func (b browse) Add(watcher.Source) error  { return errBrowse }
-func (b browse) Remove(string) error       { return errBrowse }
-
-var _ web.Daemon = browse{}

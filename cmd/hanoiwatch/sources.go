@@ -2,71 +2,50 @@ package main
 
 import (
 	"fmt"
-	"net/http"
-	"net/url"
-	"regexp"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"hanoiwatch/config"
-	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/store"
-	"hanoiwatch/watcher/web"
+	"hanoiwatch/watcher/watchlist"
 )
 
 func (a *app) sourcesCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "sources",
 		Short: "List the watched sources with their state",
-		Args:  cobra.NoArgs,
+		Long: `Lists the watch list: each source's origin (seed, config, added, discovered), status,
+last check, last change, next planned check ("due" before the first) and number of
+snapshots. With --json, the same array as GET /api/sources.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.loadRead(); err != nil {
+			if err := a.open(); err != nil {
 				return err
 			}
 			defer a.close()
-			srcs, err := a.sources()
+			vs, err := a.reports().Sources()
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return a.printJSON(vs)
+			}
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tORIGIN\tSTATUS\tLAST CHECK\tLAST CHANGE\tNEXT CHECK\tSNAPSHOTS\tURL")
-			for _, s := range srcs {
-				st, err := a.read().State(s.Name)
-				if err != nil {
-					return err
+			for _, v := range vs {
+				next := stamp(v.NextCheck)
+				if v.NextCheck.IsZero() {
+					next = "due"
 				}
-				snaps, err := a.read().Snapshots(s.Name)
-				if err != nil {
-					return err
-				}
-				status := st.Status
-				switch {
-				case status == "":
-					status = "new"
-				case status == "failing" && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
-					status = st.Result // why it fails, when the answer is the site's and not the network's
-				}
-				next := "-"
-				if sched, err := config.ParseSchedule(config.Source{Schedule: s.Schedule}.EffectiveSchedule(a.cfg.Defaults)); err == nil {
-					from := st.LastCheck
-					if from.IsZero() {
-						from = time.Now()
-					}
-					n := sched.Next(from)
-					if st.RetryAt.After(n) { // a failing source waits out its backoff
-						n = st.RetryAt
-					}
-					next = stamp(n)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, s.Origin, status, stamp(st.LastCheck),
-					stamp(st.LastChange), next, len(snaps), s.URL)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", v.Name, v.Origin, v.Status, stamp(v.LastCheck),
+					stamp(v.LastChange), next, v.Snapshots, v.URL)
 			}
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the API's /api/sources)")
+	return cmd
 }
 
 func stamp(t time.Time) string {
@@ -76,94 +55,58 @@ func stamp(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
+// flagName names a field of an added source as the add command's arguments do.
+func flagName(field string) string {
+	if field == "url" {
+		return "URL"
+	}
+	return "--" + field
+}
+
 func (a *app) addCmd() *cobra.Command {
-	var add store.Added
+	var r watchlist.Request
 	cmd := &cobra.Command{
 		Use:   "add URL",
 		Short: "Watch one more article (stored in the database)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Adds an article to the watch list, kept in the database. The name is --name, else one
+derived from the URL (the site and the words of its path). A URL already watched, compared
+in canonical form, is refused with the name it is watched under. While the daemon runs,
+the source is added through its API (the config's http.token).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := url.Parse(args[0])
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Errorf("add: %q is not an absolute http(s) URL", args[0])
-			}
-			add.URL = u.String()
-			if add.Name == "" {
-				add.Name = nameFor(u)
-			}
-			if err := validate(watcher.Source{Name: add.Name, URL: add.URL, Schedule: add.Schedule, Selector: add.Selector, Lang: add.Lang}); err != nil {
-				return fmt.Errorf("add: %w", err)
-			}
-			r, err := a.changeThroughDaemon()
-			if err != nil {
+			r.URL = args[0]
+			if err := a.open(); err != nil {
 				return err
 			}
-			if r != nil {
-				n := web.NewSource{Name: add.Name, URL: add.URL, Schedule: add.Schedule, Selector: add.Selector, Lang: add.Lang}
-				if err := r.change(http.MethodPost, "/api/sources", a.cfg.HTTP.Token, n); err != nil {
+			defer a.close()
+			if a.remote != nil {
+				v, err := a.remote.Add(r)
+				if err != nil {
 					return fmt.Errorf("add: %w", err)
 				}
-				fmt.Fprintf(a.out, "added %s: %s (through the running daemon)\n", add.Name, add.URL)
+				fmt.Fprintf(a.out, "added %s: %s (through the running daemon)\n", v.Name, v.URL)
 				return nil
 			}
-			defer a.close()
 			srcs, err := a.sources()
 			if err != nil {
 				return err
 			}
-			for _, s := range srcs {
-				if s.Name == add.Name {
-					return fmt.Errorf("add: a source named %q already exists (%s); choose another with --name", s.Name, s.URL)
-				}
+			src, err := watchlist.Prepare(r, srcs, flagName)
+			if err != nil {
+				return fmt.Errorf("add: %w", err)
 			}
-			add.Time = time.Now().UTC()
-			if err := a.store.AddSource(add); err != nil {
+			if err := a.list.Add(src, time.Now()); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "added %s: %s\n", add.Name, add.URL)
+			fmt.Fprintf(a.out, "added %s: %s\n", src.Name, src.URL)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&add.Name, "name", "", "short name (default: derived from the URL)")
-	cmd.Flags().StringVar(&add.Schedule, "schedule", "", "cron spec or @every duration (default: the config's)")
-	cmd.Flags().StringVar(&add.Selector, "selector", "", "CSS selector of the article body (default: automatic)")
-	cmd.Flags().StringVar(&add.Lang, "lang", "", "language of the page (default: from the page)")
+	cmd.Flags().StringVar(&r.Name, "name", "", "short name (default: derived from the URL)")
+	cmd.Flags().StringVar(&r.Schedule, "schedule", "", "cron spec or @every duration (default: the config's)")
+	cmd.Flags().StringVar(&r.Selector, "selector", "", "CSS selector of the article body (default: automatic)")
+	cmd.Flags().StringVar(&r.Lang, "lang", "", "language of the page (default: from the page)")
 	return cmd
-}
-
-var nonName = regexp.MustCompile(`[^a-z0-9]+`)
-
-// nameFor derives a short source name from a URL: the host's main label and the start of
-// the last path segment.
-func nameFor(u *url.URL) string {
-	host := strings.TrimPrefix(u.Hostname(), "www.")
-	if i := strings.Index(host, "."); i > 0 {
-		host = host[:i]
-	}
-	seg := u.Path
-	if i := strings.LastIndex(strings.TrimSuffix(seg, "/"), "/"); i >= 0 {
-		seg = seg[i+1:]
-	}
-	seg = strings.Trim(nonName.ReplaceAllString(strings.ToLower(seg), "-"), "-")
-	if len(seg) > 30 {
-		seg = strings.TrimRight(seg[:30], "-")
-	}
-	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(host), "-"), "-")
-	if seg != "" {
-		name += "-" + seg
-	}
-	if name == "" {
-		name = "source"
-	}
-	return name
-}
-
-// validate checks a source added from the CLI or the API by the rules of a config file's
-// sources, so that what is accepted always loads.
-func validate(s watcher.Source) error {
-	c := config.Default()
-	c.Sources = []config.Source{{Name: s.Name, URL: s.URL, Schedule: s.Schedule, Selector: s.Selector, Lang: s.Lang}}
-	return c.Validate()
 }
 
 func (a *app) removeCmd() *cobra.Command {
@@ -172,29 +115,20 @@ func (a *app) removeCmd() *cobra.Command {
 		Short: "Stop watching a source (its history stays in the database)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.changeThroughDaemon()
-			if err != nil {
+			if err := a.open(); err != nil {
 				return err
-			}
-			if r != nil {
-				if err := r.change(http.MethodDelete, "/api/sources/"+url.PathEscape(args[0]), a.cfg.HTTP.Token, nil); err != nil {
-					return fmt.Errorf("remove: %w", err)
-				}
-				fmt.Fprintf(a.out, "removed %s (through the running daemon)\n", args[0])
-				return nil
 			}
 			defer a.close()
-			srcs, err := a.sources()
-			if err != nil {
-				return err
-			}
-			if _, err := pick(srcs, args); err != nil {
+			via := ""
+			if a.remote != nil {
+				if err := a.remote.Remove(args[0]); err != nil {
+					return fmt.Errorf("remove: %w", err)
+				}
+				via = " (through the running daemon)"
+			} else if err := a.list.Remove(args[0]); err != nil {
 				return fmt.Errorf("remove: %w", err)
 			}
-			if err := a.store.RemoveSource(args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "removed %s\n", args[0])
+			fmt.Fprintf(a.out, "removed %s%s\n", args[0], via)
 			return nil
 		},
 	}

@@ -11,22 +11,33 @@ import (
 // dropped is the Kind of a number that is no claim at all (a code, a year, a phone number...).
 const dropped = "-"
 
+// ordinalKind is what classify says of a Vietnamese ordinal ("văn kiện thứ 40"): a figure
+// while it names a subject (see assign).
+const ordinalKind = "ordinal"
+
 // extractLine appends the claims of one line, tokenized in toks.
-func (x *Extractor) extractLine(out []Claim, line string, n int, toks []token, li langInfo) []Claim {
+func (x *Extractor) extractLine(out []Claim, line string, n int, toks []token, li langInfo, memo map[memoKey]string) []Claim {
 	first := len(out)
+	r := &reader{x: x, line: line, toks: toks, f: formOf(li.code), memo: memo}
+	var ms []claimMeta
 	for i := 0; i < len(toks); i++ {
 		switch toks[i].k {
 		case kDigits:
-			c, next, ok := x.number(line, toks, i, li)
+			c, m, next, ok := x.number(r, i, li)
 			if ok {
 				out = append(out, c)
+				ms = append(ms, m)
 			}
 			if next > i {
 				i = next - 1
 			}
 		case kWord:
-			if c, ok := x.wordNumber(line, toks, i, li); ok {
+			if c, m, next, ok := x.wordNumber(r, i, li); ok {
 				out = append(out, c)
+				ms = append(ms, m)
+				if next > i {
+					i = next - 1
+				}
 			}
 		}
 	}
@@ -41,8 +52,21 @@ func (x *Extractor) extractLine(out []Claim, line string, n int, toks []token, l
 		}
 		out[k].Line = n
 		out[k].Sentence = strings.TrimSpace(line[spans[s][0]:spans[s][1]])
+		// the second day of "October 25-26", "25 and 26 October" written the English way
+		if k > first && out[k].Kind == "" && out[k-1].Kind == "date" && out[k].Value >= 1 && out[k].Value <= 31 &&
+			out[k].Value == math.Trunc(out[k].Value) && dayLinks[strings.TrimSpace(line[out[k-1].End:out[k].Start])] {
+			out[k].Kind = "date"
+		}
 	}
-	return out
+	r.assign(out[first:], ms, spans)
+	kept := first
+	for k := first; k < len(out); k++ {
+		if !ms[k-first].drop {
+			out[kept] = out[k]
+			kept++
+		}
+	}
+	return out[:kept]
 }
 
 // isGroupSpace reports a single space that may group thousands: " ", U+00A0, U+202F, U+2009.
@@ -51,11 +75,13 @@ func isGroupSpace(t token) bool {
 		t.e-t.s == utf8.RuneLen(t.r)
 }
 
-// number reads the number starting at the digits token i. It returns the claim, the index of
-// the first token after the number, and whether the number is a claim.
-func (x *Extractor) number(line string, toks []token, i int, li langInfo) (Claim, int, bool) {
+// number reads the number starting at the digits token i. It returns the claim, where it
+// stands, the index of the first token after the number, and whether the number is a claim.
+func (x *Extractor) number(r *reader, i int, li langInfo) (Claim, claimMeta, int, bool) {
+	line, toks := r.line, r.toks
+	var m claimMeta
 	if end := phoneEnd(line, toks, i); end > i {
-		return Claim{}, end, false
+		return Claim{}, m, end, false
 	}
 	// Gather digit groups greedily: a grouping space only between a group of 1-3 digits and
 	// groups of exactly 3; "." and "," between any groups, validated by interpret.
@@ -80,7 +106,7 @@ func (x *Extractor) number(line string, toks []token, i int, li langInfo) (Claim
 	next := j + 1
 	intDigits, frac, ok := interpret(parts, seps, li.decComma)
 	if !ok {
-		return Claim{}, next, false
+		return Claim{}, m, next, false
 	}
 	c := Claim{Start: toks[i].s, End: toks[j].e}
 	neg := false
@@ -96,21 +122,21 @@ func (x *Extractor) number(line string, toks []token, i int, li langInfo) (Claim
 		switch p.k {
 		case kWord:
 			if !isApostrophe(lastRune(line[p.s:p.e])) {
-				return Claim{}, next, false
+				return Claim{}, m, next, false
 			}
 		case kURL:
-			return Claim{}, next, false
+			return Claim{}, m, next, false
 		case kOther:
 			switch p.r {
 			case '/', '\\', '#', '@', '=', '&', '_', '^', '|', '~', '§':
-				return Claim{}, next, false
+				return Claim{}, m, next, false
 			case ':', '.', ',':
 				if pk == kDigits || pk == kWord || pk == kCJK && p.r == ':' {
-					return Claim{}, next, false
+					return Claim{}, m, next, false
 				}
 			case '-', '−', '–', '‑':
 				if pk == kWord {
-					return Claim{}, next, false
+					return Claim{}, m, next, false
 				}
 				if pk != kDigits && p.r != '–' {
 					neg = true
@@ -131,34 +157,40 @@ func (x *Extractor) number(line string, toks []token, i int, li langInfo) (Claim
 		switch q.k {
 		case kWord:
 			suffix = lowerNFC(line[q.s:q.e])
-			if !unitSuffixes[suffix] {
-				return Claim{}, next, false
+			switch {
+			case ordinalSuffixes[suffix] && len(seps) == 0 && frac == "":
+				m.ordinal, suffix = true, "" // "40e", "40th", "1er": kept while it may name a subject (see assign)
+			case !unitSuffixes[suffix]:
+				return Claim{}, m, next, false
 			}
 			next++
 		case kURL:
-			return Claim{}, next, false
+			return Claim{}, m, next, false
 		case kOther:
 			switch q.r {
 			case '/', ':':
 				if qq.k == kDigits && next+1 < len(toks) {
-					return Claim{}, next, false
+					return Claim{}, m, next, false
 				}
 			case '.', ',':
 				// "1.2.3", "08008.HK", "80.º": a code, a ticker or an ordinal
 				if next+1 < len(toks) && (qq.k == kDigits || qq.k == kWord && q.r == '.') {
-					return Claim{}, next, false
+					return Claim{}, m, next, false
 				}
 			}
 		}
 	}
 	if len(seps) == 0 && frac == "" && len(intDigits) == 4 && (intDigits[:2] == "19" || intDigits[:2] == "20") {
-		return Claim{}, next, false // a year
+		return Claim{}, m, next, false // a year
 	}
 	c.Raw = line[c.Start:c.End]
 
 	kind := x.classify(line, toks, i, next, intDigits, len(seps) == 0 && frac == "")
-	if kind == dropped {
-		return Claim{}, next, false
+	switch kind {
+	case dropped:
+		return Claim{}, m, next, false
+	case ordinalKind:
+		m.ordinal, kind = true, ""
 	}
 	c.Kind = kind
 
@@ -190,12 +222,13 @@ func (x *Extractor) number(line string, toks []token, i int, li langInfo) (Claim
 	}
 	v, ok := buildValue(intDigits, frac, exp, neg)
 	if !ok {
-		return Claim{}, next, false
+		return Claim{}, m, next, false
 	}
 	c.Value = v
-	c.Qualifier = x.qualifier(line, toks, firstOfNumber(line, toks, i))
-	x.describe(&c, line, toks, firstOfNumber(line, toks, i), after, li)
-	return c, next, true
+	m.num, m.next = firstOfNumber(line, toks, i), next
+	c.Qualifier = x.qualifier(line, toks, m.num)
+	r.describe(&c, &m, after)
+	return c, m, next, true
 }
 
 // lastRune returns the last rune of s.
@@ -606,8 +639,12 @@ func (x *Extractor) classify(line string, toks []token, i, next int, intDigits s
 			w1 = pw[1].w
 		}
 		switch {
-		case versionWords[w0.w], phoneWords[w0.w], w0.w == "thứ", w0.w == "x" && w1 == "os":
+		case versionWords[w0.w], phoneWords[w0.w], w0.w == "x" && w1 == "os":
 			return dropped
+		case w0.w == "thứ":
+			return ordinalKind
+		case (w0.w == "h" || w0.w == "giờ") && small && w0.idx > 0 && toks[skipBack(toks, w0.idx-1)].k == kDigits:
+			return "time" // the minutes of "8 h 30", "8 giờ 30"
 		case w0.w == "ngày" || w0.w == "tháng" || w0.w == "quý":
 			return "date"
 		case w0.w == "năm" && plain:
@@ -615,7 +652,7 @@ func (x *Extractor) classify(line string, toks []token, i, next int, intDigits s
 		case w0.w == "lúc":
 			return "time"
 		case w0.w == "số":
-			if w1 != "con" && w1 != "tổng" && w1 != "một" && w1 != "nhiều" {
+			if w1 != "con" && w1 != "tổng" && w1 != "một" && w1 != "nhiều" && w1 != "trong" {
 				return "ref"
 			}
 		case viRefTwo[w1+" "+w0.w]:
@@ -685,12 +722,11 @@ func (x *Extractor) classify(line string, toks []token, i, next int, intDigits s
 		}
 		j = skipSpace(toks, next)
 		w = wordAt(line, toks, j)
-		k := skipSpace(toks, j+1)
 		switch {
 		case w == "uhr" || w == "pm":
 			return "time"
-		case (w == "h" || w == "giờ") && (k >= len(toks) || toks[k].k == kDigits || toks[k].k == kOther):
-			return "time" // "14 h 30", "à 15 h."
+		case w == "h" || w == "giờ":
+			return "time" // "14 h 30", "à 15 h", "de 7 h à 23 h", "từ 7 giờ đến 22 giờ"
 		case (w == "a" || w == "p") && j+2 < len(toks) && toks[j+1].r == '.' && wordAt(line, toks, j+2) == "m":
 			return "time" // "3 p.m."
 		}
@@ -758,155 +794,194 @@ func (x *Extractor) qualifier(line string, toks []token, k int) string {
 	return ""
 }
 
-// describe fills a claim's Subject and Key from the words after token after (and, when no
-// noun follows, the words before token first).
-func (x *Extractor) describe(c *Claim, line string, toks []token, first, after int, li langInfo) {
-	var window []string // folded words: the subject, then a few more
-	subjLen := 0
+// describe fills a claim's Subject from the words after token after, and records in m the
+// word tokens of its subject window (the noun phrase, then a few more words), which assign
+// reads. A Vietnamese ordinal's noun stands before it ("văn kiện phê chuẩn thứ 40").
+func (r *reader) describe(c *Claim, m *claimMeta, after int) {
+	line, toks := r.line, r.toks
+	if m.ordinal && r.f == formVi {
+		r.describeBefore(c, m)
+		return
+	}
 	j := skipSpace(toks, after)
 	if j < len(toks) && toks[j].k == kCJK && j == after {
 		// Chinese, Japanese: the characters after the number, up to a punctuation or a digit
 		k := j
 		for k < len(toks) && toks[k].k == kCJK && k-j < 8 {
-			window = append(window, string(toks[k].r))
+			m.subj = append(m.subj, k)
 			k++
 		}
-		subjLen = min(len(window), 4)
-		if subjLen > 0 {
-			c.Subject = line[toks[j].s:toks[j+subjLen-1].e]
+		m.subjLen = min(len(m.subj), 4)
+		if m.subjLen > 0 {
+			c.Subject = line[toks[j].s:toks[j+m.subjLen-1].e]
 		}
-	} else {
-		content, joins, stopped := 0, 0, false
-		subjStart, subjEnd := -1, -1
-		for k := j; k < len(toks) && len(window) < 9; k++ {
-			t := toks[k]
-			if t.k == kSpace {
-				continue
-			}
-			if t.k != kWord {
-				break
-			}
-			w := lowerNFC(line[t.s:t.e])
-			window = append(window, fold(w))
-			if stopped {
-				continue
-			}
-			switch {
-			case subjectStops[w] && !(joiners[w] && content > 0):
+		return
+	}
+	content, joins, stopped := 0, 0, false
+	subjStart, subjEnd := -1, -1
+	k := j
+	for ; k < len(toks) && len(m.subj) < 9; k++ {
+		t := toks[k]
+		if t.k == kSpace {
+			continue
+		}
+		if t.k != kWord {
+			break
+		}
+		w := lowerNFC(line[t.s:t.e])
+		m.subj = append(m.subj, k)
+		if stopped {
+			continue
+		}
+		switch {
+		case subjectStops[w] && !(joiners[w] && content > 0):
+			stopped = true
+			continue
+		case joiners[w]:
+			if joins == 1 {
 				stopped = true
 				continue
-			case joiners[w]:
-				if joins == 1 {
-					stopped = true
-					continue
-				}
-				joins++
-			default:
-				content++
 			}
-			if subjStart < 0 {
-				subjStart = t.s
-			}
-			if !joiners[w] {
-				subjEnd = t.e
-				subjLen = len(window)
-			}
-			if content == 4 {
-				stopped = true
-			}
+			joins++
+		default:
+			content++
 		}
-		if subjStart >= 0 && subjEnd > subjStart {
-			c.Subject = line[subjStart:subjEnd]
+		if subjStart < 0 {
+			subjStart = t.s
+		}
+		if !joiners[w] {
+			subjEnd = t.e
+			m.subjLen = len(m.subj)
+		}
+		if content == 4 {
+			stopped = true
 		}
 	}
-	c.Subject = strings.ToLower(c.Subject)
-	if subjLen > 0 {
-		// Vietnamese words are syllables, and a table phrase of one syllable would match
-		// inside other words ("vụ", cases, in "nhiệm vụ", tasks): there the phrase must
-		// start at the head of the noun phrase, which Vietnamese puts first.
-		if li.code == "vi" {
-			subjLen = 1
+	// Adjectives in a list before their noun: "150 international, regional and private
+	// organizations". Followed only while the words so far name no subject.
+	if !stopped && k < len(toks) && toks[k].k == kOther && toks[k].r == ',' && m.subjLen > 0 && r.nounKey(m, k, c.Unit) == nil {
+		if end, ws := r.listNoun(k, c.Unit); end >= 0 {
+			m.subj = append(m.subj[:m.subjLen], ws...)
+			m.subjLen = len(m.subj)
+			subjEnd = toks[end].e
 		}
-		c.Key = x.keyFor(window, subjLen)
 	}
-	if c.Subject == "" && c.Key == "" && c.Kind == "" {
-		// no noun after the number: "les signataires sont désormais 72"
-		var before []string
-		for _, p := range prevWords(line, toks, first, 4) {
-			before = append([]string{fold(p.w)}, before...)
-		}
-		c.Key = x.keyFor(before, len(before))
+	if subjStart >= 0 && subjEnd > subjStart {
+		c.Subject = strings.ToLower(line[subjStart:subjEnd])
 	}
 }
 
-// keyFor returns the key of the first subject (in table order) with a phrase found in
-// window and starting within its first subjLen words.
-func (x *Extractor) keyFor(window []string, subjLen int) string {
-	for _, s := range x.subjects {
-		for _, p := range s.phrases {
-			for at := 0; at < subjLen && at+len(p) <= len(window); at++ {
-				ok := true
-				for n := range p {
-					if window[at+n] != p[n] {
-						ok = false
-						break
-					}
-				}
-				if ok {
-					return s.key
-				}
+// listNoun follows a list of adjectives from the "," at token k ("international, regional
+// and private organizations") to a noun that names a subject, at most six words on; it
+// returns the index of that noun's last word and the word tokens after k up to it, or -1.
+func (r *reader) listNoun(k int, unit string) (int, []int) {
+	var ws []int
+	for n := 0; n < 6 && k < len(r.toks); k++ {
+		t := r.toks[k]
+		switch {
+		case t.k == kSpace || t.k == kOther && t.r == ',':
+			continue
+		case t.k != kWord:
+			return -1, nil
+		}
+		ws = append(ws, k)
+		n++
+		if s, end := r.nameAt(k, len(r.toks), unit); s != nil {
+			for j := r.nextWord(k, len(r.toks)); j >= 0 && j <= end; j = r.nextWord(j, len(r.toks)) {
+				ws = append(ws, j)
 			}
+			return end, ws
+		}
+		if w := r.low(k); subjectStops[w] && !listConjunctions[w] {
+			return -1, nil
 		}
 	}
-	return ""
+	return -1, nil
 }
 
-// wordNumber reads a number written as a word ("deux", "two", "hai") or a collective numeral
-// ("une centaine de") at token i.
-func (x *Extractor) wordNumber(line string, toks []token, i int, li langInfo) (Claim, bool) {
+// describeBefore reads the noun phrase before a Vietnamese ordinal's "thứ": up to four
+// syllables back, to a function word or a punctuation mark.
+func (r *reader) describeBefore(c *Claim, m *claimMeta) {
+	j := r.prevWordIdx(m.num) // "thứ"
+	var ws []int
+	for k := r.prevWordIdx(j); k >= 0 && len(ws) < 4 && !subjectStops[r.low(k)]; k = r.prevWordIdx(k) {
+		ws = append([]int{k}, ws...)
+	}
+	m.subj, m.subjLen, m.anyPos = ws, len(ws), true
+	if len(ws) > 0 {
+		c.Subject = strings.ToLower(r.line[r.toks[ws[0]].s:r.toks[ws[len(ws)-1]].e])
+	}
+}
+
+// wordNumber reads a number written in words at token i: a cardinal or an ordinal, simple
+// or compound ("deux", "Sixty-four", "quatre-vingt-dix", "a hundred", "fortieth",
+// "quarantième"), or a collective numeral ("une centaine de"). It returns the claim, where
+// it stands, the first token after the number, and whether there is one.
+func (x *Extractor) wordNumber(r *reader, i int, li langInfo) (Claim, claimMeta, int, bool) {
+	line, toks := r.line, r.toks
+	var m claimMeta
 	t := toks[i]
 	raw := line[t.s:t.e]
 	// Most words are no number: look them up as written before lower-casing anything.
 	if !isNumberWord(raw) {
-		return Claim{}, false
+		return Claim{}, m, i, false
 	}
 	w := lowerNFC(raw)
-	v, ok := li.spelled[w]
+	start, end, next := t.s, t.e, i+1
+	v, ord, ok := spelledNumber(w, li.code)
 	qual := ""
-	if !ok {
+	switch {
+	case ok && scaleNumbers[w] && !ord:
+		// "a hundred", "one thousand": only after an article or "one"
+		p := r.prevWordIdx(i)
+		if p < 0 || !scaleArticles[r.low(p)] {
+			return Claim{}, m, i, false
+		}
+		start = toks[p].s
+		i = p
+	case ok:
+		// "two hundred", "trois mille"
+		if k := r.nextWord(i, len(toks)); k >= 0 && !ord {
+			if sv, sord, sok := spelledNumber(r.low(k), li.code); sok && scaleNumbers[r.low(k)] {
+				v, ord, end, next = v*sv, sord, toks[k].e, k+1
+			}
+		}
+	default:
 		cv, isColl := collectives[w]
 		if !isColl {
-			return Claim{}, false
+			return Claim{}, m, i, false
 		}
 		pw := prevWords(line, toks, i, 1)
 		k := skipSpace(toks, i+1)
 		if len(pw) == 0 || !indefinites[pw[0].w] || !joiners[wordAt(line, toks, k)] {
-			return Claim{}, false
+			return Claim{}, m, i, false
 		}
 		v, qual = cv, about[li.code]
 		if qual == "" {
 			qual = "about"
 		}
 	}
-	if w != raw && !sentenceStart(line, toks, i) {
-		return Claim{}, false // "Deux" only at a sentence start; German nouns are capitalised
+	if raw != w && !sentenceStart(line, toks, i) && start == t.s {
+		return Claim{}, m, i, false // "Deux" only at a sentence start; German nouns are capitalised
 	}
 	if i > 0 && toks[i-1].k == kOther && (toks[i-1].r == '-' || toks[i-1].r == '.') {
-		return Claim{}, false
+		return Claim{}, m, i, false
 	}
-	k := i + 1
+	k := next
 	if k >= len(toks) || toks[k].k != kSpace || skipSpace(toks, k) >= len(toks) || toks[skipSpace(toks, k)].k != kWord {
-		return Claim{}, false // a number word is followed by what it counts: "sept." is September
+		if !ord || v < 2 {
+			return Claim{}, m, i, false // a number word is followed by what it counts: "sept." is September
+		}
 	}
 	if pw := prevWords(line, toks, i, 2); len(pw) > 0 && (pw[0].w == "thứ" || pw[0].w == "lần") {
-		return Claim{}, false
+		return Claim{}, m, i, false
 	}
-	c := Claim{Raw: raw, Start: t.s, End: t.e, Qualifier: qual}
-	unit, exp, after := x.unitAfter(line, toks, i+1, li, false)
+	c := Claim{Raw: line[start:end], Start: start, End: end, Qualifier: qual}
+	unit, exp, after := x.unitAfter(line, toks, next, li, false)
 	c.Unit = unit
 	c.Value, ok = buildValue(strconv.FormatFloat(v, 'f', -1, 64), "", exp, false)
 	if !ok {
-		return Claim{}, false
+		return Claim{}, m, i, false
 	}
 	if c.Qualifier == "" {
 		c.Qualifier = x.qualifier(line, toks, i)
@@ -914,8 +989,9 @@ func (x *Extractor) wordNumber(line string, toks []token, i int, li langInfo) (C
 	if qual != "" { // "une centaine de plans": the subject follows "de"
 		after = skipSpace(toks, after) + 1
 	}
-	x.describe(&c, line, toks, i, after, li)
-	return c, true
+	m.num, m.next, m.ordinal = i, next, ord
+	r.describe(&c, &m, after)
+	return c, m, next, true
 }
 
 // hasCombining reports combining diacritics (U+0300-U+036F): a decomposed word must be

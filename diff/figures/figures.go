@@ -58,7 +58,9 @@ type Claim struct {
 	Raw       string  // the number as written, e.g. "2 500" (with its original no-break space)
 	Unit      string  // "%" for percentages, an ISO currency code where present, a glued unit ("km"), else ""
 	Subject   string  // the noun phrase it counts, as written, lower-cased: "pays signataires", "délégués", "quốc gia", "countries"
-	Key       string  // canonical subject key from the Subjects table, or ""
+	Key       string  // canonical subject key from the Subjects table, or "" (always "" for a part, see Scope)
+	Scope     string  // "" for a total; "part" for a sub-count (a region's, the plenary's, "21 of the 72", "another 19")
+	PartOf    string  // for a part, the key of the total it is a part of ("signatories"), when known
 	Qualifier string  // "plus de", "près de", "au moins", "hơn", "gần", "ít nhất", "more than", "nearly", "at least", "up to"... or ""
 	Sentence  string  // the sentence it stands in
 	Line      int     // line index in the text
@@ -70,38 +72,37 @@ type Claim struct {
 // IsFigure reports whether the claim is a figure rather than a date, year, time or reference number.
 func (c Claim) IsFigure() bool { return c.Kind == "" }
 
-// Subject is one canonical subject and the phrases naming it (any language).
+// Subject is one canonical subject: the words that name what its figures count, and how a
+// count of something else becomes one of its figures. Only Key and Phrases are required.
 type Subject struct {
-	Key     string
-	Phrases []string
+	Key      string
+	Phrases  []string // nouns naming what a figure counts, after it ("72 signataires", "2,500 delegates", "110 đoàn")
+	Measures []string // nouns naming the figure itself, before it ("le seuil de 40", "the threshold of 40", "ngưỡng 40")
+	Acts     []string // words of the act that makes a count of one of By a figure of this subject ("65 pays ont signé", "ratifiée par 40 pays", "72 signed")
+	By       []string // keys of the subjects whose counts the acts turn into this subject ("countries", "delegations")
+	Needs    string   // the key whose figure, said with one of Cues, is still required: then it is this subject ("doit être ratifiée par 40 pays")
+	Cues     []string // the words saying so ("doit", "needs", "cần", "seuil", "entry into force")
+	Ordinals bool     // an ordinal above the first of Needs names this subject ("la quarantième ratification", "the 40th instrument")
+	Unit     string   // the unit its figures have: "" for counts (the default), "%" for percentages, or a currency code
 }
 
 // Extractor extracts claims; safe for concurrent use (it is never modified after New).
 type Extractor struct {
-	subjects []compiledSubject
-	quals    map[string][][]string // qualifier phrases (as words) by their last word
-	percents map[string][][]string // percent phrases by their first word
+	subjects []*compiledSubject
+	byKey    map[string]*compiledSubject
+	index    [nLists][nForms]map[string][]entry // the phrases of each list by their first word, in each form
+	vocab    map[string]bool                    // the first three bytes of every folded word of the subjects table: a word not starting so is never stemmed
+	quals    map[string][][]string              // qualifier phrases (as words) by their last word
+	percents map[string][][]string              // percent phrases by their first word
 }
 
-// compiledSubject is a Subject with its phrases split into folded words.
-type compiledSubject struct {
-	key     string
-	phrases [][]string
-}
-
-// New returns an Extractor that names subjects with the given table; the first subject (in
-// table order) with a phrase matching a claim's subject gives the claim its Key.
+// New returns an Extractor that names subjects with the given table (see Subject and
+// assign): a phrase names its subject as well in any inflected form of the language of the
+// page where a stemmer serves (French and English); where two phrases match, the longer one
+// wins, then the subject first in table order.
 func New(subjects []Subject) *Extractor {
-	x := &Extractor{quals: map[string][][]string{}, percents: map[string][][]string{}}
-	for _, s := range subjects {
-		cs := compiledSubject{key: s.Key}
-		for _, p := range s.Phrases {
-			if t := phraseTokens(p); len(t) > 0 {
-				cs.phrases = append(cs.phrases, t)
-			}
-		}
-		x.subjects = append(x.subjects, cs)
-	}
+	x := &Extractor{quals: map[string][][]string{}, percents: map[string][][]string{}, vocab: map[string]bool{}}
+	x.compileSubjects(subjects)
 	for _, q := range qualifiers {
 		w := lowerWords(q)
 		last := w[len(w)-1]
@@ -133,6 +134,7 @@ func lowerWords(p string) []string {
 // (invalid UTF-8 included).
 func (x *Extractor) Extract(text, lang string) []Claim {
 	li := infoFor(lang, text)
+	memo := map[memoKey]string{}
 	var out []Claim
 	var buf []token
 	for n, start := 0, 0; start <= len(text); n++ {
@@ -145,7 +147,7 @@ func (x *Extractor) Extract(text, lang string) []Claim {
 		line := text[start:end]
 		if hasCandidate(line, li) {
 			buf = tokenize(line, buf)
-			out = x.extractLine(out, line, n, buf, li)
+			out = x.extractLine(out, line, n, buf, li, memo)
 		}
 		start = end + 1
 	}

@@ -179,18 +179,6 @@ func lowerNFC(s string) string {
 // fold lower-cases a word and strips its diacritics, as the subjects table is compared.
 func fold(s string) string { return diff.Fold(lowerNFC(s)) }
 
-// phraseTokens splits a phrase of the subjects table into folded words, CJK characters one by one.
-func phraseTokens(p string) []string {
-	var out []string
-	for _, t := range tokenize(p, nil) {
-		switch t.k {
-		case kWord, kCJK, kDigits:
-			out = append(out, fold(p[t.s:t.e]))
-		}
-	}
-	return out
-}
-
 // sentenceSpans splits a line into sentences: after ".", "!", "?" or "…" followed by a space
 // and by something that is not a lower-case letter, unless the word before the full stop is
 // an abbreviation ("M.", "No.", "oct."); after "。", "！", "？" always.

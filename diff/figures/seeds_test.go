@@ -18,7 +18,7 @@ const seedDir = "../../../shared/seeds"
 func realExtractor() *Extractor {
 	var ss []Subject
 	for _, s := range seeds.Subjects() {
-		ss = append(ss, Subject{Key: s.Key, Phrases: s.Phrases})
+		ss = append(ss, Subject(s))
 	}
 	return New(ss)
 }

@@ -1,6 +1,7 @@
 package figures
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -172,7 +173,11 @@ var subjectStops = set(
 	"were", "be", "been", "this", "these", "those", "their", "its", "while", "after", "before", "into",
 	"đã", "đang", "sẽ", "được", "bị", "là", "và", "với", "tại", "ở", "trong", "cho", "từ", "đến",
 	"tới", "này", "đó", "các", "những", "có", "không", "thì", "mà", "theo", "về", "trên", "dưới",
-	"khi", "như", "để", "hay", "hoặc", "cùng", "nhưng", "vào", "ra", "lên", "trong",
+	"khi", "như", "để", "hay", "hoặc", "cùng", "nhưng", "vào", "ra", "lên", "trong", "kể", "ngay",
+	// days and times of day end it too: "ils étaient 65 samedi soir"
+	"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "soir", "matin", "hier",
+	"aujourd'hui", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+	"yesterday", "today", "evening", "morning", "tối", "sáng", "chiều", "hôm",
 	"der", "die", "das", "den", "dem", "ein", "eine", "einen", "und", "oder", "im", "am", "an", "auf",
 	"für", "mit", "zu", "bei", "aus", "nach", "über", "sind", "ist", "haben", "hat", "wurden", "wurde",
 	"werden", "sich", "als", "wie",
@@ -188,10 +193,12 @@ var subjectStops = set(
 var spelled = map[string]map[string]float64{
 	"fr": {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "dix": 10,
 		"onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
-		"trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60},
+		"trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000},
 	"en": {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-		"ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-		"fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90},
+		"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+		"sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+		"forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+		"hundred": 100, "thousand": 1000},
 	"de": {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9,
 		"zehn": 10, "elf": 11, "zwölf": 12, "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50},
 	"es": {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9,
@@ -202,6 +209,153 @@ var spelled = map[string]map[string]float64{
 		"quarenta": 40, "cinquenta": 50},
 	"vi": {"hai": 2, "bốn": 4, "sáu": 6, "bảy": 7, "tám": 8, "mười": 10},
 }
+
+// inCompounds are the number words that are numbers only inside a compound ("twenty-one",
+// "vingt-et-un", "dix-neuf", "quatre-vingts", "deux-cents"): alone they are common words.
+var inCompounds = map[string]map[string]float64{
+	"en": {"one": 1},
+	"fr": {"un": 1, "une": 1, "neuf": 9, "vingts": 20, "cents": 100},
+}
+
+// ordinalWords are the ordinals written as words, by language, from the first above ("first"
+// and "premier" name no count): made from the cardinals by the rules of each language
+// ("forty" → "fortieth", "quarante" → "quarantième"), with the irregular ones listed.
+var ordinalWords = func() map[string]map[string]float64 {
+	out := map[string]map[string]float64{
+		"en": {"third": 3, "fifth": 5, "eighth": 8, "ninth": 9, "twelfth": 12},
+		"fr": {"deuxième": 2, "cinquième": 5, "neuvième": 9, "unième": 1},
+	}
+	for w, v := range spelled["en"] {
+		if _, irregular := map[float64]bool{2: true, 3: true, 5: true, 8: true, 9: true, 12: true}[v]; irregular {
+			continue
+		}
+		if strings.HasSuffix(w, "y") {
+			out["en"][w[:len(w)-1]+"ieth"] = v
+		} else {
+			out["en"][w+"th"] = v
+		}
+	}
+	for w, v := range spelled["fr"] {
+		if v == 5 || v == 2 {
+			continue
+		}
+		out["fr"][strings.TrimSuffix(w, "e")+"ième"] = v
+	}
+	return out
+}()
+
+// spelledNumber reads a number written in words in language lang: a cardinal ("deux",
+// "quarante"), a compound of them joined by hyphens ("sixty-four", "quatre-vingt-dix",
+// "vingt-et-un", "deux-cents"), or an ordinal, the last word of a compound included
+// ("fortieth", "quarantième", "twenty-first"). It returns the value and whether it is an
+// ordinal.
+func spelledNumber(w, lang string) (float64, bool, bool) {
+	parts := strings.Split(w, "-")
+	total, cur, ord := 0.0, 0.0, false
+	for n, p := range parts {
+		v, ok := spelled[lang][p]
+		if !ok && len(parts) > 1 {
+			v, ok = inCompounds[lang][p]
+		}
+		if !ok && n == len(parts)-1 {
+			v, ok = ordinalWords[lang][p]
+			ord = ok
+		}
+		if !ok {
+			if lang == "fr" && p == "et" && n > 0 && n < len(parts)-1 {
+				continue
+			}
+			return 0, false, false
+		}
+		switch {
+		case v == 100:
+			cur = max(cur, 1) * 100
+		case v == 1000:
+			total += max(cur, 1) * 1000
+			cur = 0
+		case v == 20 && cur == 4 && lang == "fr": // quatre-vingt(s)
+			cur = 80
+		default:
+			cur += v
+		}
+	}
+	return total + cur, ord, true
+}
+
+// scaleNumbers are the number words that multiply the one before them ("two hundred",
+// "trois mille"); alone, the English ones need an article ("a hundred").
+var scaleNumbers = set("hundred", "thousand", "cent", "cents", "mille")
+
+// scaleArticles stand before an English scale word that counts alone: "a hundred", "one thousand".
+var scaleArticles = set("a", "an", "one")
+
+// ordinalSuffixes glued to a number make it an ordinal: "40e", "40ème", "1er", "40th", "2nd".
+var ordinalSuffixes = set("e", "è", "ème", "eme", "er", "re", "ère", "th", "st", "nd", "rd", "º", "ª")
+
+// dayLinks join two days of one date ("October 25-26", "October 25 and 26"): the second is a
+// date too.
+var dayLinks = set("-", "–", "and", "et", "và", "to", "au", "đến", ",")
+
+// notActs are words that hold an act word without meaning the act ("đăng ký", to register).
+var notActs = set("đăng ký")
+
+// eventWords name an event: an act word next to one names the event ("la cérémonie de
+// signature", "Lễ mở ký", "the signing ceremony"), not an act done by the figure's subject.
+var eventWords = set("cérémonie", "cérémonies", "ceremony", "ceremonies", "lễ", "conférence", "conference",
+	"sommet", "summit", "gala")
+
+// articles and determiners that may stand between a noun and the number it governs.
+var articles = set("le", "la", "les", "l'", "the", "a", "an", "un", "une", "des", "du", "ces", "its",
+	"their", "leur", "leurs", "các", "những", "này")
+
+// rangeWords join the two ends of a range: "de 72 à 75", "12 to 24", "từ 72 lên 75".
+var rangeWords = set("à", "au", "to", "and", "et", "or", "ou", "đến", "tới", "lên", "và", "hoặc")
+
+// listConjunctions may join the adjectives of a list before their noun.
+var listConjunctions = set("and", "et", "ou", "or", "và", "hoặc")
+
+// incrementsBefore and incrementsAfter mark a figure added to another one, a part: "another
+// 19", "thêm 3"; "trois nouveaux États", "35 more", "5 nước khác".
+var incrementsBefore = set("another", "additional", "further", "extra", "thêm")
+var incrementsAfter = set("more", "new", "additional", "further", "other", "nouveaux", "nouvelles", "nouveau",
+	"nouvelle", "autres", "supplémentaires", "supplémentaire", "mới", "nữa", "khác")
+
+// partitives after a figure take it out of a set: "21 of the 72", "21 des 72", "21 sur 72",
+// "21 trong số 72", "Sixty-four of them", "21 d'entre eux".
+var partitives = set("of", "des", "d'", "sur", "trong", "out", "among", "parmi")
+
+// partitivePronouns name the set a figure is taken out of: "of them", "d'entre eux".
+var partitivePronouns = set("them", "those", "these", "eux", "elles", "đó", "này", "which", "whom")
+
+// includes before a figure make it a part of an earlier figure of the same subject in its
+// sentence: "plus de 100 signataires, dont 65 en Afrique".
+var includes = set("dont", "including", "incl", "notamment", "among", "parmi")
+
+// frames open a sentence with a set the figures after it are taken out of: "Among the 72
+// signatories, 21 ...", "Parmi les 72 pays signataires, ...", "Trong số 72 nước ký, ...".
+var frames = set("among", "amongst", "parmi", "of", "sur", "trong", "trong số", "out of")
+
+// scopeWords restrict a count to a part of the whole: regions of the world, and the plenary
+// session of a conference (one or several words, lower-case).
+var scopeWords = set(
+	"africa", "african", "afrique", "africain", "africains", "africaine", "africaines",
+	"europe", "european", "européen", "européens", "européenne", "européennes",
+	"asia", "asian", "asie", "asiatique", "asiatiques", "pacific", "pacifique", "oceania", "océanie",
+	"america", "americas", "amérique", "amériques", "latin", "latine", "latino-américains",
+	"caribbean", "caraïbes", "caribe", "middle east", "moyen-orient", "arab states", "états arabes",
+	"châu phi", "châu âu", "châu á", "châu mỹ", "mỹ latinh", "thái bình dương", "trung đông",
+	"đông nam á", "ca-ri-bê",
+	"plenary", "plénière", "toàn thể",
+)
+
+// actBarriers end the words after a figure where the act said of it is looked for: a
+// purpose or a time clause ("100 pays inscrits pour la signature").
+var actBarriers = set("pour", "afin", "avant", "après", "lorsque", "quand", "si", "for", "before", "after",
+	"when", "if", "để", "trước", "sau", "khi", "nếu")
+
+// besides before a region or a session says the figure is not restricted to it:
+// "Alongside the plenary, the programme included 37 side events".
+var besides = set("alongside", "besides", "beside", "outside", "apart", "outre", "marge", "ngoài")
 
 // collectives are the approximate collective numerals ("une centaine de", "a dozen"): they
 // count after an indefinite article and before "de"/"of".
@@ -234,11 +388,13 @@ var numberWords, numberHints = func() (map[string]bool, *[1 << 16 / 64]uint64) {
 		h := wordHint(w)
 		hints[h/64] |= 1 << (h % 64)
 	}
-	for _, l := range spelled {
-		for w := range l {
-			add(w)
-			r, size := utf8.DecodeRuneInString(w)
-			add(string(unicode.ToUpper(r)) + w[size:])
+	for _, table := range []map[string]map[string]float64{spelled, ordinalWords} {
+		for _, l := range table {
+			for w := range l {
+				add(w)
+				r, size := utf8.DecodeRuneInString(w)
+				add(string(unicode.ToUpper(r)) + w[size:])
+			}
 		}
 	}
 	for w := range collectives {
@@ -260,8 +416,12 @@ func wordHint(w string) uint32 {
 }
 
 // isNumberWord reports a word that may be a spelled number or a collective numeral, as
-// written; decomposed words (combining marks) always may.
+// written; decomposed words (combining marks) always may. A compound ("Sixty-four") may
+// when its first word may.
 func isNumberWord(w string) bool {
+	if i := strings.IndexByte(w, '-'); i > 0 {
+		w = w[:i]
+	}
 	if len(w) < 3 || len(w) > 16 {
 		return false
 	}

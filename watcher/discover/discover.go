@@ -3,10 +3,10 @@
 // politely and on a page budget, and returns the linked articles whose title or text
 // matches the topic, each once, under its canonical URL.
 //
-// It fetches with its own colly collector, configured as the fetcher's (User-Agent, per-host
-// parallelism and delay, timeouts, body cap, redirect limit), and honours robots.txt. It
-// only reports: turning an article into a watched source, and telling whether it is new, is
-// the caller's work.
+// It fetches through the process's fetch.Fetcher, the one the checks use: a site gets one
+// per-host budget, one robots.txt policy, one body cap and one address rule, whether a
+// check or a discovery job asks. It only reports: turning an article into a watched
+// source, and telling whether it is new, is the caller's work.
 package discover
 
 import (
@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -25,7 +23,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gocolly/colly/v2"
 	"golang.org/x/net/html/charset"
 
 	"hanoiwatch/watcher/fetch"
@@ -55,7 +52,8 @@ type Job struct {
 	// Feed jobs ignore it.
 	Depth int
 	// MaxPages is the number of requests one run may make, the job's page included and
-	// robots.txt excluded (default 20). A feed job spends what is left after the feed on
+	// robots.txt excluded (default 20; robots.txt counts against the site's limits, as
+	// the fetcher's). A feed job spends what is left after the feed on
 	// checking the text of articles whose title and description do not match; 1 turns
 	// that off.
 	MaxPages int
@@ -74,17 +72,13 @@ type Found struct {
 	Keyword   string    // the keyword that matched, to show why it was taken
 }
 
-// Options configure a Discoverer. Give it the fetcher's values: the same sites get the
-// same politeness.
+// Options configure a Discoverer.
 type Options struct {
-	UserAgent    string
-	Timeout      time.Duration // per request, headers and body (default 30s)
-	MaxBody      int64         // bytes; a larger page is skipped, never read whole (default 10 MiB)
-	PerHost      int           // parallel requests per host (default 2)
-	Delay        time.Duration // pause after each request to a host
-	MaxRedirects int           // default 5
-	Logger       *slog.Logger  // skipped pages are logged at debug level; nil discards
-	Now          func() time.Time
+	// Fetcher makes every request, robots.txt included: give it the checks' fetcher, so
+	// that the same sites get the same politeness. Required.
+	Fetcher *fetch.Fetcher
+	Logger  *slog.Logger // skipped pages are logged at debug level; nil discards
+	Now     func() time.Time
 }
 
 // seenTTL is how long what an article page said is remembered between runs: feeds repeat
@@ -94,23 +88,21 @@ const seenTTL = 24 * time.Hour
 
 // Errors of Run and of the pages it skips.
 var (
-	ErrTooLarge = errors.New("body too large")
-	ErrOffSite  = errors.New("outside the job's site")
-	errBudget   = errors.New("page budget spent")
+	ErrOffSite = errors.New("outside the job's site")
+	errBudget  = errors.New("page budget spent")
 )
 
 // Discoverer runs discovery jobs. Safe for concurrent use: jobs may run at the same time,
-// and share the per-host limits, the robots.txt cache and the memory of article pages.
+// and share the fetcher (its per-host limits and robots.txt cache) and the memory of
+// article pages.
 type Discoverer struct {
-	opt   Options
+	f     *fetch.Fetcher
 	topic *Topic
 	log   *slog.Logger
 	now   func() time.Time
 
-	limit  *fetch.Limiter // per-host politeness, as for the fetcher
-	mu     sync.Mutex
-	robots map[string]robotsEntry // by scheme://host
-	seen   map[string]seenPage    // by canonical link
+	mu   sync.Mutex
+	seen map[string]seenPage // by canonical link
 }
 
 // seenPage is what fetching a link taught, until expires.
@@ -124,23 +116,10 @@ func New(opt Options, topic *Topic) (*Discoverer, error) {
 	if topic == nil || len(prepare(topic.Keywords)) == 0 {
 		return nil, errors.New("discover: no keywords")
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = 30 * time.Second
+	if opt.Fetcher == nil {
+		return nil, errors.New("discover: no fetcher")
 	}
-	if opt.MaxBody <= 0 {
-		opt.MaxBody = 10 << 20
-	}
-	if opt.PerHost <= 0 {
-		opt.PerHost = 2
-	}
-	if opt.MaxRedirects <= 0 {
-		opt.MaxRedirects = 5
-	}
-	if opt.UserAgent == "" {
-		opt.UserAgent = "hanoiwatch"
-	}
-	d := &Discoverer{opt: opt, topic: topic, log: opt.Logger, now: opt.Now,
-		robots: map[string]robotsEntry{}, seen: map[string]seenPage{}}
+	d := &Discoverer{f: opt.Fetcher, topic: topic, log: opt.Logger, now: opt.Now, seen: map[string]seenPage{}}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -150,40 +129,6 @@ func New(opt Options, topic *Topic) (*Discoverer, error) {
 	if len(topic.forms) == 0 {
 		d.topic = NewTopic(topic.Keywords)
 	}
-	build := func() *colly.Collector {
-		c := colly.NewCollector(
-			colly.UserAgent(opt.UserAgent),
-			colly.AllowURLRevisit(), // runs repeat; Run keeps its own record of what it fetched
-			colly.IgnoreRobotsTxt(), // see allowed
-			// One byte over the cap tells a body at the cap from one beyond it.
-			colly.MaxBodySize(int(opt.MaxBody)+1),
-			colly.ParseHTTPErrorResponse(),
-		)
-		c.WithTransport(&http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
-			ResponseHeaderTimeout: opt.Timeout,
-			MaxIdleConnsPerHost:   opt.PerHost,
-			IdleConnTimeout:       90 * time.Second,
-		})
-		c.SetRequestTimeout(opt.Timeout)
-		c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
-			if len(via) > opt.MaxRedirects {
-				return fmt.Errorf("more than %d redirects", opt.MaxRedirects)
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
-			}
-			// Every request is for the job's site: a redirect may not take it elsewhere.
-			if site(Canonical(req.URL.String())) != site(Canonical(via[0].URL.String())) {
-				return fmt.Errorf("redirect to %s: %w", req.URL.Host, ErrOffSite)
-			}
-			return nil
-		})
-		return c
-	}
-	d.limit = fetch.NewLimiter(build, opt.PerHost, opt.Delay)
 	return d, nil
 }
 
@@ -248,11 +193,11 @@ func (r *run) fetch(ctx context.Context, link, accept string) (*response, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.d.allowed(ctx, u); err != nil {
+	if err := r.d.f.Allowed(ctx, link); err != nil {
 		return nil, fmt.Errorf("GET %s: %w", link, err)
 	}
 	r.left--
-	resp, err := r.d.get(ctx, link, accept)
+	resp, err := r.get(ctx, u, accept)
 	if err != nil {
 		return nil, err
 	}
@@ -328,53 +273,19 @@ type response struct {
 	body   []byte
 }
 
-// get makes one request through the shared collector: its clone carries this request's
-// context and callbacks, and shares the backend, so the per-host limits hold across jobs.
-func (d *Discoverer) get(ctx context.Context, link, accept string) (*response, error) {
-	base, err := d.limit.Collector(link)
+// get makes one request for the run, robots.txt already consulted. Every request is for
+// the job's site: a redirect may not take it elsewhere.
+func (r *run) get(ctx context.Context, u *url.URL, accept string) (*response, error) {
+	p, err := r.d.f.Get(ctx, fetch.Request{URL: u.String(), Accept: accept, Redirect: func(to *url.URL) error {
+		if site(Canonical(to.String())) != r.site {
+			return fmt.Errorf("redirect to %s: %w", to.Host, ErrOffSite)
+		}
+		return nil
+	}})
 	if err != nil {
 		return nil, err
 	}
-	c := base.Clone()
-	c.Context = ctx
-	var (
-		resp  *response
-		ctype string
-	)
-	c.OnResponseHeaders(func(r *colly.Response) {
-		// Decoding is done here, where the page's own charset can be trusted over a wrong
-		// header: hide the header from colly's converter so the bytes arrive untouched.
-		ctype = r.Headers.Get("Content-Type")
-		r.Headers.Del("Content-Type")
-	})
-	c.OnResponse(func(r *colly.Response) {
-		resp = &response{url: r.Request.URL.String(), status: r.StatusCode, body: r.Body}
-	})
-	hdr := http.Header{}
-	hdr.Set("Accept", accept)
-	if err := c.Request(http.MethodGet, link, nil, nil, hdr); err != nil {
-		return nil, describe(link, err, d.opt.Timeout)
-	}
-	if resp == nil {
-		return nil, fmt.Errorf("GET %s: no response", link)
-	}
-	if int64(len(resp.body)) > d.opt.MaxBody {
-		return nil, fmt.Errorf("GET %s: %w: more than %d bytes", link, ErrTooLarge, d.opt.MaxBody)
-	}
-	resp.ctype = ctype
-	return resp, nil
-}
-
-// describe turns transport errors into messages that say what happened to whom.
-func describe(link string, err error, timeout time.Duration) error {
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("GET %s: %w", link, context.Canceled)
-	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("GET %s: timed out after %s", link, timeout)
-	}
-	return fmt.Errorf("GET %s: %w", link, err)
+	return &response{url: p.URL, status: p.Status, ctype: p.ContentType, body: p.Body}, nil
 }
 
 // utf8Body returns the page as UTF-8. Valid UTF-8 is taken as it is, whatever the label

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"hanoiwatch/watcher/fetch"
 )
 
 // keywordsFromSeeds reads the real seeds/keywords.yaml, so the tests check the shipped
@@ -39,11 +41,21 @@ func newSites(t *testing.T) sites {
 
 func newDiscoverer(t *testing.T) *Discoverer {
 	t.Helper()
-	d, err := New(Options{UserAgent: "hanoiwatch-test/1.0", Timeout: 5 * time.Second}, NewTopic(keywordsFromSeeds(t)))
+	d, err := New(Options{Fetcher: newFetcher(t, fetch.Options{UserAgent: "hanoiwatch-test/1.0", Timeout: 5 * time.Second})},
+		NewTopic(keywordsFromSeeds(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
+}
+
+func newFetcher(t *testing.T, opt fetch.Options) *fetch.Fetcher {
+	t.Helper()
+	f, err := fetch.New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 func urls(fs []Found) []string {
@@ -242,7 +254,7 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{"missing feed", Job{Name: "a", URL: s.site.URL + "/nothing.rss", Kind: KindFeed}, nil},
 		{"not a feed", Job{Name: "b", URL: s.site.URL + "/list", Kind: KindFeed}, nil},
-		{"robots", Job{Name: "c", URL: s.site.URL + "/private/cong-uoc-ha-noi.html", Kind: KindListing}, ErrRobots},
+		{"robots", Job{Name: "c", URL: s.site.URL + "/private/cong-uoc-ha-noi.html", Kind: KindListing}, fetch.ErrRobots},
 		{"bad kind", Job{Name: "d", URL: s.site.URL + "/list", Kind: "sitemap"}, nil},
 		{"bad url", Job{Name: "e", URL: "ftp://127.0.0.1/x", Kind: KindFeed}, nil},
 	} {
@@ -278,17 +290,21 @@ func TestRobotsServerError(t *testing.T) {
 		pages++
 	}))
 	_, err := newDiscoverer(t).Run(context.Background(), Job{Name: "x", URL: srv.URL + "/", Kind: KindListing})
-	if !errors.Is(err, ErrRobots) || pages != 0 {
+	if !errors.Is(err, fetch.ErrRobots) || pages != 0 {
 		t.Errorf("err %v, %d pages fetched", err, pages)
 	}
 }
 
 func TestNew(t *testing.T) {
-	if _, err := New(Options{}, NewTopic([]string{" ", "!"})); err == nil {
+	f := newFetcher(t, fetch.Options{})
+	if _, err := New(Options{Fetcher: f}, NewTopic([]string{" ", "!"})); err == nil {
 		t.Error("a topic without keywords accepted")
 	}
-	if _, err := New(Options{}, nil); err == nil {
+	if _, err := New(Options{Fetcher: f}, nil); err == nil {
 		t.Error("a nil topic accepted")
+	}
+	if _, err := New(Options{}, NewTopic([]string{"Hanoi Convention"})); err == nil {
+		t.Error("no fetcher accepted")
 	}
 }
 
@@ -320,11 +336,12 @@ func TestRunConcurrent(t *testing.T) {
 
 func TestRunTooLarge(t *testing.T) {
 	s := newSites(t)
-	d, err := New(Options{UserAgent: "hanoiwatch-test", MaxBody: 200}, NewTopic([]string{"Hanoi Convention"}))
+	d, err := New(Options{Fetcher: newFetcher(t, fetch.Options{UserAgent: "hanoiwatch-test", MaxBody: 200})},
+		NewTopic([]string{"Hanoi Convention"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Run(context.Background(), Job{Name: "big", URL: s.site.URL + "/list", Kind: KindListing}); !errors.Is(err, ErrTooLarge) {
+	if _, err := d.Run(context.Background(), Job{Name: "big", URL: s.site.URL + "/list", Kind: KindListing}); !errors.Is(err, fetch.ErrTooLarge) {
 		t.Errorf("err %v, want ErrTooLarge", err)
 	}
 }

@@ -1,6 +1,9 @@
-// Package fetch gets article pages with gocolly/colly: per-host parallelism and delay, a
-// clear User-Agent, timeouts, a body-size cap, a redirect limit, transparent gzip and
-// conditional requests.
+// Package fetch gets pages with gocolly/colly for the whole process: the checks of watched
+// articles and discovery's feeds and listings go through one Fetcher, so that a site gets
+// one per-host budget (parallel requests and delay), one User-Agent, one body cap and one
+// robots.txt policy, whoever asks. It also keeps fetches from being steered into the
+// operator's own network (see guard.go), follows redirects within limits and records them,
+// decompresses gzip in front of the cap, and sends conditional requests.
 package fetch
 
 import (
@@ -9,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -31,14 +35,43 @@ type Options struct {
 	PerHost      int           // parallel requests per host
 	Delay        time.Duration // pause after each request to a host
 	MaxRedirects int           // redirects followed; 0 for the default (5), negative for none
-	Robots       bool          // honour robots.txt
+	Robots       bool          // Fetch honours robots.txt (Source.Robots overrides it)
+	// RobotsCache keeps robots.txt answers between processes, so that a `check` run from
+	// cron does not ask every site again; nil keeps them in memory only.
+	RobotsCache RobotsCache
+	// AllowPrivate lets every fetch connect to private, loopback, link-local and reserved
+	// addresses. Without it only a URL written with such an address (or "localhost") may,
+	// and only to that host: see guard.go.
+	AllowPrivate bool
+	Resolver     Resolver                                                          // nil: net.DefaultResolver
+	Dial         func(ctx context.Context, network, addr string) (net.Conn, error) // nil: a net.Dialer; gets resolved addresses
+	Proxy        func(*http.Request) (*url.URL, error)                             // nil: http.ProxyFromEnvironment
+	Now          func() time.Time                                                  // robots.txt expiry; nil: time.Now
+	Logger       *slog.Logger                                                      // robots cache failures; nil discards
 }
 
-// Fetcher is a colly collector shared by all fetches, so that its per-host limits hold
-// across sources.
+// Fetcher gets pages for every part of the process: one colly collector per host, so that
+// the host's limits hold across sources, discovery jobs and robots.txt.
 type Fetcher struct {
-	opt   Options
-	limit *Limiter
+	opt     Options
+	proxies sync.Map // see guard.proxy
+
+	mu    sync.Mutex
+	hosts map[string]*colly.Collector // by URL host (name and port)
+
+	robotsMu sync.Mutex
+	robots   map[string]*robotsEntry // by origin (scheme://host)
+}
+
+// Request is one GET.
+type Request struct {
+	URL        string
+	Accept     string
+	Validators watcher.Validators // sent back so that an unchanged page costs a 304
+	Robots     bool               // honour the site's robots.txt
+	// Redirect vets each redirect's target besides the fetcher's own rules (limit,
+	// scheme, addresses); nil accepts what those accept.
+	Redirect func(to *url.URL) error
 }
 
 // LoopbackParallelism is the number of parallel requests to a loopback host.
@@ -46,6 +79,9 @@ const LoopbackParallelism = 8
 
 // ErrTooLarge means the body exceeded Options.MaxBody.
 var ErrTooLarge = errors.New("body too large")
+
+// acceptHTML asks for an article page.
+const acceptHTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
 // New returns a Fetcher.
 func New(opt Options) (*Fetcher, error) {
@@ -61,57 +97,58 @@ func New(opt Options) (*Fetcher, error) {
 	if opt.MaxRedirects == 0 {
 		opt.MaxRedirects = 5
 	}
-	build := func() *colly.Collector {
-		c := colly.NewCollector(
-			colly.UserAgent(opt.UserAgent),
-			colly.AllowURLRevisit(),
-			// One byte over the cap tells a body at the cap from one beyond it.
-			colly.MaxBodySize(int(opt.MaxBody)+1),
-			colly.ParseHTTPErrorResponse(),
-		)
-		c.IgnoreRobotsTxt = !opt.Robots
-		c.WithTransport(capped{max: opt.MaxBody + 1, rt: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
-			ResponseHeaderTimeout: opt.Timeout,
-			// Each collector (and transport) serves one host, with at most this many
-			// requests in flight; fewer idle connections would close and re-dial the rest.
-			MaxIdleConnsPerHost: max(opt.PerHost, LoopbackParallelism),
-			IdleConnTimeout:     90 * time.Second,
-		}})
-		c.SetRequestTimeout(opt.Timeout)
-		c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
-			// via holds the requests so far: following the n-th redirect, len(via) == n.
-			if opt.MaxRedirects < 0 {
-				return errors.New("redirected, and redirects are not followed (max_redirects: 0)")
-			}
-			if len(via) > opt.MaxRedirects {
-				return fmt.Errorf("too many redirects (more than %d)", opt.MaxRedirects)
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
-			}
-			return nil
-		})
-		return c
+	if opt.UserAgent == "" {
+		opt.UserAgent = "hanoiwatch"
 	}
-	return &Fetcher{opt: opt, limit: NewLimiter(build, opt.PerHost, opt.Delay)}, nil
+	if opt.Resolver == nil {
+		opt.Resolver = net.DefaultResolver
+	}
+	if opt.Dial == nil {
+		opt.Dial = (&net.Dialer{Timeout: min(10*time.Second, opt.Timeout), KeepAlive: 30 * time.Second}).DialContext
+	}
+	if opt.Proxy == nil {
+		opt.Proxy = http.ProxyFromEnvironment
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Fetcher{opt: opt, hosts: map[string]*colly.Collector{}, robots: map[string]*robotsEntry{}}, nil
 }
 
 // Fetch gets the source's page, sending the validators of the last answer so that an
 // unchanged page costs a 304 and no download.
 func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Validators) (*watcher.Page, error) {
-	base, err := f.limit.Collector(src.URL)
+	robots := f.opt.Robots
+	if src.Robots != nil {
+		robots = *src.Robots
+	}
+	return f.Get(ctx, Request{URL: src.URL, Accept: acceptHTML, Validators: v, Robots: robots})
+}
+
+// Get makes one request. A non-nil error means no usable answer (network, timeout, body
+// too large, refused by robots.txt or by the address rules); HTTP error statuses come back
+// as a Page.
+func (f *Fetcher) Get(ctx context.Context, r Request) (*watcher.Page, error) {
+	if r.Robots {
+		if err := f.Allowed(ctx, r.URL); err != nil {
+			return nil, fmt.Errorf("GET %s: %w", r.URL, err)
+		}
+	}
+	return f.get(ctx, r)
+}
+
+// get makes the request, robots.txt aside.
+func (f *Fetcher) get(ctx context.Context, r Request) (*watcher.Page, error) {
+	base, err := f.collector(r.URL)
 	if err != nil {
 		return nil, err
 	}
-	c := base.Clone() // shares the host's backend, robots.txt cache and limit; carries this fetch's context and callbacks
-	rec := &recorder{}
-	c.Context = context.WithValue(ctx, recorderKey{}, rec)
-	if src.Robots != nil {
-		c.IgnoreRobotsTxt = !*src.Robots
-	}
+	fl := &inflight{vet: r.Redirect}
+	c := base.Clone() // shares the host's backend and limit; carries this fetch's context and callbacks
+	c.Context = context.WithValue(ctx, inflightKey{}, fl)
 	var (
 		page *watcher.Page
 		ct   string
@@ -134,34 +171,118 @@ func (f *Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valid
 		}
 	})
 	hdr := http.Header{}
-	hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+	hdr.Set("Accept", r.Accept)
 	// Asked for here rather than by net/http, so that the request headers recorded are
 	// those sent; capped decodes the answer.
 	hdr.Set("Accept-Encoding", "gzip")
-	if v.ETag != "" {
-		hdr.Set("If-None-Match", v.ETag)
+	if r.Validators.ETag != "" {
+		hdr.Set("If-None-Match", r.Validators.ETag)
 	}
-	if v.LastModified != "" {
-		hdr.Set("If-Modified-Since", v.LastModified)
+	if r.Validators.LastModified != "" {
+		hdr.Set("If-Modified-Since", r.Validators.LastModified)
 	}
 	start := time.Now()
-	err = c.Request(http.MethodGet, src.URL, nil, nil, hdr)
+	err = c.Request(http.MethodGet, r.URL, nil, nil, hdr)
 	// Freeing this fetch's slot woke the next fetch to the host, queued behind this
 	// goroutine: let it send its request before this page is processed, so that the host
 	// is not left waiting (on 1 000 pages from a local server, 0.46 -> 0.43 s of wall time).
 	runtime.Gosched()
 	if err != nil {
-		return nil, describe(src.URL, err, f.opt)
+		return nil, describe(r.URL, err, f.opt)
 	}
 	if page == nil {
-		return nil, fmt.Errorf("GET %s: no response", src.URL)
+		return nil, fmt.Errorf("GET %s: no response", r.URL)
 	}
 	page.Duration = time.Since(start)
-	page.Exchanges = rec.exchanges
+	page.Exchanges = fl.exchanges
 	if int64(len(page.Body)) > f.opt.MaxBody {
-		return nil, fmt.Errorf("GET %s: %w: more than %d bytes", src.URL, ErrTooLarge, f.opt.MaxBody)
+		return nil, fmt.Errorf("GET %s: %w: more than %d bytes", r.URL, ErrTooLarge, f.opt.MaxBody)
 	}
 	return page, nil
+}
+
+// inflight is what the transport and the redirect handler, shared by all fetches to a
+// host, need of one fetch: it rides in the request's context. The hops of one fetch follow
+// one another, so it needs no lock.
+type inflight struct {
+	vet       func(*url.URL) error
+	exchanges []watcher.Exchange // as sent and served (see watcher.Exchange), for the page's capture
+}
+
+type inflightKey struct{}
+
+// collector returns the URL's host's collector, made on first use. A colly rule's
+// parallelism holds for all the hosts its pattern matches together, so a single "*" rule
+// would be one global limit; and adding a rule to a collector while it fetches is a data
+// race in colly. A collector per host, its rule set before its first request, is a
+// per-host limit without either problem; its transport applies that host's address rule.
+//
+// Politeness is owed to other people's servers. A loopback host is the operator's own (a
+// mirror, a test or benchmark server): it gets LoopbackParallelism and no delay.
+func (f *Fetcher) collector(rawURL string) (*colly.Collector, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("bad URL %q", rawURL)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c := f.hosts[u.Host]; c != nil {
+		return c, nil
+	}
+	rule := &colly.LimitRule{DomainGlob: "*", Parallelism: f.opt.PerHost, Delay: f.opt.Delay}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
+		rule.Parallelism, rule.Delay = LoopbackParallelism, 0
+	}
+	c := f.build(u.Hostname())
+	if err := c.Limit(rule); err != nil {
+		return nil, fmt.Errorf("limit %s: %w", u.Host, err)
+	}
+	f.hosts[u.Host] = c
+	return c, nil
+}
+
+// build makes the collector of the host own.
+func (f *Fetcher) build(own string) *colly.Collector {
+	opt := f.opt
+	c := colly.NewCollector(
+		colly.UserAgent(opt.UserAgent),
+		colly.AllowURLRevisit(),
+		// robots.txt is this package's business (Allowed): colly's own support fetches it
+		// outside the host's limits, as often as fetches start at once, and keeps it forever.
+		colly.IgnoreRobotsTxt(),
+		// One byte over the cap tells a body at the cap from one beyond it.
+		colly.MaxBodySize(int(opt.MaxBody)+1),
+		colly.ParseHTTPErrorResponse(),
+	)
+	g := guard{policy: newPolicy(own, opt.AllowPrivate), resolver: opt.Resolver, dial: opt.Dial, proxies: &f.proxies}
+	c.WithTransport(capped{max: opt.MaxBody + 1, rt: &http.Transport{
+		Proxy:                 g.proxy(opt.Proxy),
+		DialContext:           g.DialContext,
+		TLSHandshakeTimeout:   min(10*time.Second, opt.Timeout),
+		ResponseHeaderTimeout: opt.Timeout,
+		// Each collector (and transport) serves one host, with at most this many
+		// requests in flight; fewer idle connections would close and re-dial the rest.
+		MaxIdleConnsPerHost: max(opt.PerHost, LoopbackParallelism),
+		IdleConnTimeout:     90 * time.Second,
+	}})
+	c.SetRequestTimeout(opt.Timeout)
+	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
+		// via holds the requests so far: following the n-th redirect, len(via) == n.
+		if opt.MaxRedirects < 0 {
+			return errors.New("redirected, and redirects are not followed (max_redirects: 0)")
+		}
+		if len(via) > opt.MaxRedirects {
+			return fmt.Errorf("too many redirects (more than %d)", opt.MaxRedirects)
+		}
+		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+			return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
+		}
+		if fl, _ := req.Context().Value(inflightKey{}).(*inflight); fl != nil && fl.vet != nil {
+			return fl.vet(req.URL)
+		}
+		return nil
+	})
+	return c
 }
 
 // capped is the transport under colly. It bounds every body, which colly does not:
@@ -188,8 +309,8 @@ func (t capped) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rec, ok := req.Context().Value(recorderKey{}).(*recorder); ok {
-		rec.exchanges = append(rec.exchanges, watcher.Exchange{Time: sent, Method: req.Method, URL: req.URL.String(),
+	if fl, ok := req.Context().Value(inflightKey{}).(*inflight); ok {
+		fl.exchanges = append(fl.exchanges, watcher.Exchange{Time: sent, Method: req.Method, URL: req.URL.String(),
 			Request: req.Header.Clone(), Proto: res.Proto, Status: res.StatusCode, Header: res.Header.Clone()})
 	}
 	// net/http has already decoded a plain "gzip" it asked for (Uncompressed is then set).
@@ -208,16 +329,6 @@ func (t capped) RoundTrip(req *http.Request) (*http.Response, error) {
 	res.Body = limitedBody{io.LimitReader(res.Body, limit), res.Body}
 	return res, nil
 }
-
-// recorder collects the exchanges of one fetch, as sent and served (see watcher.Exchange),
-// for the capture of its page. It rides in the request's context: colly's collectors, and
-// so the transport, are shared by all fetches to a host. The hops of one fetch follow one
-// another, so it needs no lock.
-type recorder struct {
-	exchanges []watcher.Exchange
-}
-
-type recorderKey struct{}
 
 // limitedBody reads at most a limit of a body and closes the body itself.
 type limitedBody struct {
@@ -248,51 +359,6 @@ func (g *gzipBody) Read(p []byte) (int, error) {
 
 func (g *gzipBody) Close() error { return g.body.Close() }
 
-// Limiter gives each host its own colly collector, limited by one rule. A colly rule's
-// parallelism holds for all the hosts its pattern matches together, so a single "*" rule
-// would be one global limit; and adding a rule to a collector while it fetches is a data
-// race in colly. A collector per host, its rule set before its first request, is a
-// per-host limit without either problem.
-//
-// Politeness is owed to other people's servers. A loopback host is the operator's own (a
-// mirror, a test or benchmark server): it gets LoopbackParallelism and no delay.
-type Limiter struct {
-	build   func() *colly.Collector
-	perHost int
-	delay   time.Duration
-
-	mu    sync.Mutex
-	hosts map[string]*colly.Collector
-}
-
-// NewLimiter returns a Limiter whose collectors come from build.
-func NewLimiter(build func() *colly.Collector, perHost int, delay time.Duration) *Limiter {
-	return &Limiter{build: build, perHost: perHost, delay: delay, hosts: map[string]*colly.Collector{}}
-}
-
-// Collector returns the URL's host's collector, made with its rule on first use.
-func (l *Limiter) Collector(rawURL string) (*colly.Collector, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("bad URL %q", rawURL)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if c := l.hosts[u.Host]; c != nil {
-		return c, nil
-	}
-	rule := &colly.LimitRule{DomainGlob: "*", Parallelism: l.perHost, Delay: l.delay}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
-		rule.Parallelism, rule.Delay = LoopbackParallelism, 0
-	}
-	c := l.build()
-	if err := c.Limit(rule); err != nil {
-		return nil, fmt.Errorf("limit %s: %w", u.Host, err)
-	}
-	l.hosts[u.Host] = c
-	return c, nil
-}
-
 // retryAfter reads a Retry-After header: seconds or an HTTP date.
 func retryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
@@ -312,7 +378,7 @@ func describe(url string, err error, opt Options) error {
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("GET %s: canceled", url)
+		return fmt.Errorf("GET %s: %w", url, context.Canceled)
 	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("GET %s: timed out after %s", url, opt.Timeout)
 	case strings.Contains(err.Error(), "connection refused"):

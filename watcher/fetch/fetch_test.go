@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,6 +410,17 @@ func TestRedirects(t *testing.T) {
 		p, err := get(f, srv.URL+"/hop/5", watcher.Validators{})
 		if err != nil || p.Status != http.StatusOK || p.URL != srv.URL+"/hop/0" || hits.Load() != 1 {
 			t.Fatalf("err = %v, page %+v, hits %d", err, p, hits.Load())
+		}
+		// The chain is recorded, hop by hop: the pipeline tells a move by it.
+		var got, want []string
+		for _, x := range p.Exchanges {
+			got = append(got, fmt.Sprintf("%d %s", x.Status, x.URL))
+		}
+		for n := 5; n >= 0; n-- {
+			want = append(want, fmt.Sprintf("%d %s/hop/%d", map[bool]int{true: 301, false: 200}[n > 0], srv.URL, n))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("exchanges %v, want %v", got, want)
 		}
 	})
 }

@@ -448,3 +448,22 @@ func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...)
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "err", err)...)
 }
+
+// Planned is when a source is due by its schedule, the same plan the Scheduler follows:
+// the next turn of its jittered schedule after its last check, or the end of its backoff
+// when later. Every face shows this time, with or without a daemon. It is zero for a
+// source never checked (due at once) or a spec parse rejects.
+func Planned(parse func(spec string) (cron.Schedule, error), spec string, src watcher.Source, st watcher.State) time.Time {
+	if st.LastCheck.IsZero() {
+		return time.Time{}
+	}
+	sched, err := parse(spec)
+	if err != nil {
+		return time.Time{}
+	}
+	next := jittered{sched, offset(src.Name, sched)}.Next(st.LastCheck)
+	if st.RetryAt.After(next) { // a failing source waits out its backoff
+		next = st.RetryAt
+	}
+	return next
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,6 +78,68 @@ func (s *Store) Endpoints() ([]string, error) {
 		})
 	})
 	return out, err
+}
+
+// QueueStats counts the pending and dead deliveries of each endpoint that has any, by
+// name, with the creation time of the head of its pending queue: one read transaction that
+// decodes one delivery per endpoint, cheap enough for every scrape of /metrics.
+func (s *Store) QueueStats() ([]watcher.QueueStats, error) {
+	by := map[string]*watcher.QueueStats{}
+	stats := func(ep []byte) *watcher.QueueStats {
+		q := by[string(ep)]
+		if q == nil {
+			q = &watcher.QueueStats{Endpoint: string(ep)}
+			by[q.Endpoint] = q
+		}
+		return q
+	}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{bOutbox, bDead} {
+			top := tx.Bucket(name)
+			if top == nil {
+				continue
+			}
+			err := top.ForEach(func(ep, v []byte) error {
+				if v != nil { // not a queue
+					return nil
+				}
+				c := top.Bucket(ep).Cursor()
+				k, v := c.First()
+				if k == nil {
+					return nil
+				}
+				q := stats(ep)
+				if bytes.Equal(name, bDead) {
+					for ; k != nil; k, _ = c.Next() {
+						q.Dead++
+					}
+					return nil
+				}
+				var head watcher.Delivery
+				if err := decodeDelivery(k, v, &head); err != nil {
+					return err
+				}
+				q.Head = head.Created
+				for ; k != nil; k, _ = c.Next() {
+					q.Pending++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	out := make([]watcher.QueueStats, 0, len(by))
+	for _, q := range by {
+		out = append(out, *q)
+	}
+	slices.SortFunc(out, func(a, b watcher.QueueStats) int { return strings.Compare(a.Endpoint, b.Endpoint) })
+	return out, nil
 }
 
 // Delivered removes a delivery from its queue: the endpoint accepted it.

@@ -24,16 +24,18 @@ func owe(t *testing.T, s *Store, source string, n int, endpoints ...string) []wa
 		e := watcher.Event{ID: source + "-" + string(rune('a'+i)), Type: watcher.ArticleChanged, Time: t0,
 			Source: watcher.EventSource{Name: source}}
 		r.Events = append(r.Events, e)
-		for _, ep := range endpoints {
-			r.Deliveries = append(r.Deliveries, watcher.Delivery{ID: e.ID + "@" + ep, Endpoint: ep, Event: e,
-				Created: t0, NextAttempt: t0, State: watcher.DeliveryPending})
-		}
+		r.Deliveries = append(r.Deliveries, watcher.Deliveries(routeTo(endpoints), e)...)
 	}
 	if err := s.Record(r); err != nil {
 		t.Fatal(err)
 	}
 	return r.Deliveries
 }
+
+// routeTo routes every event to its endpoints.
+type routeTo []string
+
+func (r routeTo) Route(watcher.Event) []string { return r }
 
 func ids(ds []watcher.Delivery) string {
 	var out []string
@@ -303,5 +305,35 @@ func TestOutboxOldDatabase(t *testing.T) {
 	}
 	if m, err := s.GoneEndpoints(); len(m) != 0 || err != nil {
 		t.Errorf("GoneEndpoints = %v %v", m, err)
+	}
+}
+
+func TestQueueStats(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "hw.db"), Options{})
+	if qs, err := s.QueueStats(); err != nil || len(qs) != 0 {
+		t.Fatalf("empty outbox: QueueStats = %+v, %v", qs, err)
+	}
+	owe(t, s, "vtv", 3, "hook", "slack")
+	d, _ := head(t, s, "hook", t0)
+	if err := s.Dead(d); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = head(t, s, "slack", t0)
+	d.LastError = "endpoint gone: HTTP 410 Gone"
+	if err := s.MarkGone(d); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := s.QueueStats()
+	want := []watcher.QueueStats{
+		{Endpoint: "hook", Pending: 2, Dead: 1, Head: t0},
+		{Endpoint: "slack", Dead: 3},
+	}
+	if err != nil || len(qs) != len(want) {
+		t.Fatalf("QueueStats = %+v, %v; want %+v", qs, err, want)
+	}
+	for i := range want {
+		if qs[i].Endpoint != want[i].Endpoint || qs[i].Pending != want[i].Pending || qs[i].Dead != want[i].Dead || !qs[i].Head.Equal(want[i].Head) {
+			t.Errorf("QueueStats[%d] = %+v, want %+v", i, qs[i], want[i])
+		}
 	}
 }

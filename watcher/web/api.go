@@ -11,45 +11,43 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"hanoiwatch/diff"
-	"hanoiwatch/diff/figures"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/report"
+	"hanoiwatch/watcher/watchlist"
 )
 
-// Store is what the server reads.
-type Store interface {
-	State(source string) (watcher.State, error)
-	Snapshots(source string) ([]watcher.Snapshot, error)
-	Text(source, id string) (string, error)
-	Checks(source string, n int) ([]watcher.Check, error)
-	Events(since time.Time, types ...string) ([]watcher.Event, error)
-}
-
-// Daemon is what the server asks of the running daemon.
-type Daemon interface {
-	Sources() []watcher.Source
-	Next(name string) time.Time
-	CheckNow(name string) error
-	Add(s watcher.Source) error
+// Changes is what the server asks of the running daemon: the changes to the watch list
+// and checks on demand. nil (as under `hanoiwatch serve`) refuses every change.
+type Changes interface {
+	Add(r watchlist.Request) (watcher.Source, error)
 	Remove(name string) error
+	CheckNow(name string) error
 }
 
-// Server serves the API. Its zero Token refuses every mutating request.
+// Server serves the API and the dashboard. Every read goes through Reports, the read
+// models the CLI prints too. Its zero Token refuses every mutating request.
 type Server struct {
-	Store    Store
-	Daemon   Daemon
+	Reports  report.Reader
+	Changes  Changes
+	Outbox   Outbox   // nil: the store keeps no outbox
+	Requeuer Requeuer // nil: dead deliveries cannot be re-queued here
 	Token    string
 	Gatherer prometheus.Gatherer
 	Ready    func() error
 	Log      *slog.Logger
-	Figures  *figures.Extractor // the dashboard's figures: the canonical subjects the CLI uses
-	Captures CaptureStore       // the responses as served; nil: their routes are not served
+	Now      func() time.Time // the dashboard's clock; nil for time.Now
+	Captures CaptureStore     // the responses as served; nil: their routes are not served
+	// Notice is a warning about the whole database, shown at the top of every dashboard
+	// page and sent with every API answer as the Hanoiwatch-Notice header: a database
+	// made by `hanoiwatch demo` says so. Empty for none.
+	Notice string
 	// Screenshots are the images of rendered snapshots; nil: their route is not served.
 	Screenshots ScreenshotStore
 }
@@ -66,11 +64,11 @@ func status(err error) int {
 	switch {
 	case errors.Is(err, watcher.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrBadRequest):
+	case errors.Is(err, ErrBadRequest), errors.Is(err, report.ErrInvalid), errors.Is(err, watchlist.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.Is(err, ErrUnauthorized):
 		return http.StatusUnauthorized
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, ErrConflict), errors.Is(err, watchlist.ErrExists):
 		return http.StatusConflict
 	}
 	return http.StatusInternalServerError
@@ -97,10 +95,18 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("GET /api/sources/{name}/snapshots", s.api(s.snapshots))
 	m.HandleFunc("GET /api/sources/{name}/snapshots/{id}", s.api(s.snapshotText))
 	m.HandleFunc("GET /api/sources/{name}/diff", s.api(s.diff))
+	m.HandleFunc("GET /api/sources/{name}/figures", s.api(s.sourceFigures))
+	m.HandleFunc("GET /api/sources/{name}/timeline", s.api(s.timeline))
+	m.HandleFunc("GET /api/figures", s.api(s.board))
+	m.HandleFunc("GET /api/coverage", s.api(s.coverage))
+	m.HandleFunc("GET /api/treaty", s.api(s.treaty))
 	m.HandleFunc("GET /api/events", s.api(s.events))
+	m.HandleFunc("GET /api/outbox", s.api(s.outbox))
+	m.HandleFunc("GET /api/outbox/gone", s.api(s.gone))
 	m.HandleFunc("POST /api/sources", s.api(s.auth(s.addSource)))
 	m.HandleFunc("DELETE /api/sources/{name}", s.api(s.auth(s.removeSource)))
 	m.HandleFunc("POST /api/sources/{name}/check", s.api(s.auth(s.checkSource)))
+	m.HandleFunc("POST /api/outbox/requeue", s.api(s.auth(s.requeue)))
 	s.captureRoutes(m)
 	s.screenshotRoutes(m)
 	s.dashboard(m)
@@ -115,6 +121,9 @@ func (s *Server) api(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code, v, err := h(r)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if s.Notice != "" {
+			w.Header().Set("Hanoiwatch-Notice", s.Notice)
+		}
 		if err != nil {
 			code = status(err)
 			if code == http.StatusInternalServerError && s.Log != nil {
@@ -142,258 +151,234 @@ func (s *Server) auth(h handler) handler {
 	}
 }
 
-// SourceView is a source as the API shows it.
-type SourceView struct {
-	Name       string          `json:"name"`
-	URL        string          `json:"url"`
-	Origin     string          `json:"origin,omitempty"`
-	Lang       string          `json:"lang,omitempty"`
-	Schedule   string          `json:"schedule,omitempty"`
-	Status     string          `json:"status"`
-	LastCheck  time.Time       `json:"last_check,omitzero"`
-	LastChange time.Time       `json:"last_change,omitzero"`
-	NextCheck  time.Time       `json:"next_check,omitzero"`
-	Snapshots  int             `json:"snapshots"`
-	State      watcher.State   `json:"state"`
-	Checks     []watcher.Check `json:"checks,omitempty"`
-}
-
-func (s *Server) view(src watcher.Source, checks int) (SourceView, error) {
-	st, err := s.Store.State(src.Name)
-	if err != nil {
-		return SourceView{}, err
-	}
-	snaps, err := s.Store.Snapshots(src.Name)
-	if err != nil {
-		return SourceView{}, err
-	}
-	v := SourceView{Name: src.Name, URL: src.URL, Origin: src.Origin, Lang: src.Lang, Schedule: src.Schedule,
-		Status: st.Status, LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.Daemon.Next(src.Name),
-		Snapshots: len(snaps), State: st}
-	if v.Status == "" {
-		v.Status = "new"
-	}
-	if checks > 0 {
-		v.Checks, err = s.Store.Checks(src.Name, checks)
-	}
-	return v, err
-}
-
-func (s *Server) source(name string) (watcher.Source, error) {
-	for _, src := range s.Daemon.Sources() {
-		if src.Name == name {
-			return src, nil
-		}
-	}
-	return watcher.Source{}, fmt.Errorf("source %q: %w", name, watcher.ErrNotFound)
-}
-
 func (s *Server) listSources(r *http.Request) (int, any, error) {
-	out := []SourceView{}
-	for _, src := range s.Daemon.Sources() {
-		v, err := s.view(src, 0)
-		if err != nil {
-			return 0, nil, err
-		}
-		out = append(out, v)
-	}
-	return http.StatusOK, out, nil
+	v, err := s.Reports.Sources()
+	return http.StatusOK, v, err
 }
 
 func (s *Server) getSource(r *http.Request) (int, any, error) {
-	src, err := s.source(r.PathValue("name"))
-	if err != nil {
-		return 0, nil, err
-	}
-	v, err := s.view(src, 50)
+	v, err := s.Reports.Source(r.PathValue("name"))
 	return http.StatusOK, v, err
 }
 
 func (s *Server) snapshots(r *http.Request) (int, any, error) {
-	name := r.PathValue("name")
-	snaps, err := s.Store.Snapshots(name)
-	if err != nil {
-		return 0, nil, err
-	}
-	if snaps == nil {
-		if _, err := s.source(name); err != nil {
-			return 0, nil, err
-		}
-		snaps = []watcher.Snapshot{}
-	}
-	return http.StatusOK, snaps, nil
+	v, err := s.Reports.Snapshots(r.PathValue("name"))
+	return http.StatusOK, v, err
 }
 
-// SnapshotText is one snapshot with its text.
-type SnapshotText struct {
-	watcher.Snapshot
-	Text string `json:"text"`
-}
+// latest names the latest snapshot in /api/sources/{name}/snapshots/{id}: ids are hex,
+// so no prefix of one reads "latest".
+const latest = "latest"
 
 func (s *Server) snapshotText(r *http.Request) (int, any, error) {
-	name := r.PathValue("name")
-	snaps, err := s.Store.Snapshots(name)
-	if err != nil {
-		return 0, nil, err
+	id := r.PathValue("id")
+	if id == latest {
+		id = ""
 	}
-	id, err := resolve(name, snaps, r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	text, err := s.Store.Text(name, id)
-	if err != nil {
-		return 0, nil, err
-	}
-	for _, sn := range snaps {
-		if sn.ID == id {
-			return http.StatusOK, SnapshotText{sn, text}, nil
-		}
-	}
-	return 0, nil, fmt.Errorf("snapshot %s: %w", id, watcher.ErrNotFound)
-}
-
-// DiffView is the answer of the diff route.
-type DiffView struct {
-	From string      `json:"from"`
-	To   string      `json:"to"`
-	Diff diff.Result `json:"diff"`
+	v, err := s.Reports.Snapshot(r.PathValue("name"), id)
+	return http.StatusOK, v, err
 }
 
 func (s *Server) diff(r *http.Request) (int, any, error) {
-	name := r.PathValue("name")
-	snaps, err := s.Store.Snapshots(name)
-	if err != nil {
-		return 0, nil, err
-	}
-	if len(snaps) == 0 {
-		return 0, nil, fmt.Errorf("snapshots of %q: %w", name, watcher.ErrNotFound)
-	}
-	from, to := r.URL.Query().Get("from"), r.URL.Query().Get("to")
-	if to == "" {
-		to = snaps[len(snaps)-1].ID
-	}
-	if from == "" {
-		if len(snaps) < 2 {
-			return 0, nil, fmt.Errorf("%w: %s has a single snapshot", ErrBadRequest, name)
-		}
-		from = snaps[len(snaps)-2].ID
-	}
-	if from, err = resolve(name, snaps, from); err != nil {
-		return 0, nil, err
-	}
-	if to, err = resolve(name, snaps, to); err != nil {
-		return 0, nil, err
-	}
-	a, err := s.Store.Text(name, from)
-	if err != nil {
-		return 0, nil, err
-	}
-	b, err := s.Store.Text(name, to)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, DiffView{From: from, To: to, Diff: diff.Compute(a, b)}, nil
-}
-
-// resolve finds the snapshot id a unique prefix names.
-func resolve(source string, snaps []watcher.Snapshot, prefix string) (string, error) {
-	var found string
-	for _, sn := range snaps {
-		if strings.HasPrefix(sn.ID, prefix) && sn.ID != found {
-			if found != "" {
-				return "", fmt.Errorf("%w: snapshot prefix %q of %s is ambiguous", ErrBadRequest, prefix, source)
-			}
-			found = sn.ID
-		}
-	}
-	if found == "" {
-		return "", fmt.Errorf("snapshot %q of %s: %w", prefix, source, watcher.ErrNotFound)
-	}
-	return found, nil
-}
-
-func (s *Server) events(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
-	var since time.Time
+	v, err := s.Reports.Diff(r.PathValue("name"), q.Get("from"), q.Get("to"))
+	return http.StatusOK, v, err
+}
+
+func (s *Server) sourceFigures(r *http.Request) (int, any, error) {
+	v, err := s.Reports.Figures(r.PathValue("name"))
+	return http.StatusOK, v, err
+}
+
+func (s *Server) timeline(r *http.Request) (int, any, error) {
+	v, err := s.Reports.Timeline(r.PathValue("name"))
+	return http.StatusOK, v, err
+}
+
+func (s *Server) board(r *http.Request) (int, any, error) {
+	v, err := s.Reports.Board()
+	return http.StatusOK, v, err
+}
+
+func (s *Server) coverage(r *http.Request) (int, any, error) {
+	v, err := s.Reports.Coverage()
+	return http.StatusOK, v, err
+}
+
+// treaty answers ?name=N (repeatable) and ?latest=K as `hanoiwatch treaty` does.
+func (s *Server) treaty(r *http.Request) (int, any, error) {
+	q := r.URL.Query()
+	latest, err := intParam(q, "latest", 5)
+	if err != nil {
+		return 0, nil, err
+	}
+	v, err := s.Reports.Treaty(q["name"], latest)
+	return http.StatusOK, v, err
+}
+
+// intParam reads an integer query parameter, def when absent.
+func intParam(q url.Values, name string, def int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s=%q is not a number", ErrBadRequest, name, v)
+	}
+	return n, nil
+}
+
+// eventQuery reads the event filters and paging of /api/events, the events page and the
+// feeds: since (RFC 3339 time or a duration back from now), type (repeatable), source,
+// limit and after (the next cursor of the page before).
+func eventQuery(q url.Values, now time.Time) (report.EventQuery, error) {
+	eq := report.EventQuery{Types: q["type"], Source: q.Get("source"), After: q.Get("after")}
 	if v := q.Get("since"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
 			d, derr := time.ParseDuration(v)
 			if derr != nil {
-				return 0, nil, fmt.Errorf("%w: since=%q is neither an RFC 3339 time nor a duration", ErrBadRequest, v)
+				return eq, fmt.Errorf("%w: since=%q is neither an RFC 3339 time nor a duration", ErrBadRequest, v)
 			}
-			t = time.Now().Add(-d)
+			t = now.Add(-d)
 		}
-		since = t
+		eq.Since = t
 	}
-	evs, err := s.Store.Events(since, q["type"]...)
+	var err error
+	eq.Limit, err = intParam(q, "limit", 0)
+	return eq, err
+}
+
+func (s *Server) events(r *http.Request) (int, any, error) {
+	q, err := eventQuery(r.URL.Query(), s.now())
 	if err != nil {
 		return 0, nil, err
 	}
-	if src := q.Get("source"); src != "" {
-		kept := evs[:0]
-		for _, e := range evs {
-			if e.Source.Name == src {
-				kept = append(kept, e)
-			}
-		}
-		evs = kept
-	}
-	if evs == nil {
-		evs = []watcher.Event{}
-	}
-	return http.StatusOK, evs, nil
+	v, err := s.Reports.Events(q)
+	return http.StatusOK, v, err
 }
 
-// NewSource is the body of POST /api/sources.
-type NewSource struct {
-	Name     string `json:"name"`
-	URL      string `json:"url"`
-	Schedule string `json:"schedule,omitempty"`
-	Selector string `json:"selector,omitempty"`
-	Lang     string `json:"lang,omitempty"`
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
+
+// changes returns the daemon's Changes, or the error that says why there are none.
+func (s *Server) changes() (Changes, error) {
+	if s.Changes == nil {
+		return nil, errBrowse
+	}
+	return s.Changes, nil
+}
+
+// errBrowse explains why a server without a daemon refuses changes.
+var errBrowse = fmt.Errorf("%w: `hanoiwatch serve` only browses the database; checks and changes need the daemon (`hanoiwatch run`) or the CLI", ErrConflict)
 
 func (s *Server) addSource(r *http.Request) (int, any, error) {
-	var n NewSource
+	c, err := s.changes()
+	if err != nil {
+		return 0, nil, err
+	}
+	var n watchlist.Request
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<16))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&n); err != nil {
 		return 0, nil, fmt.Errorf("%w: body: %v", ErrBadRequest, err)
 	}
-	u, err := url.Parse(n.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return 0, nil, fmt.Errorf("%w: url %q is not an absolute http(s) URL", ErrBadRequest, n.URL)
-	}
-	if n.Name == "" {
-		return 0, nil, fmt.Errorf("%w: name is required", ErrBadRequest)
-	}
-	if _, err := s.source(n.Name); err == nil {
-		return 0, nil, fmt.Errorf("%w: a source named %q exists", ErrConflict, n.Name)
-	}
-	src := watcher.Source{Name: n.Name, URL: n.URL, Schedule: n.Schedule, Selector: n.Selector, Lang: n.Lang, Origin: "added"}
-	if err := s.Daemon.Add(src); err != nil {
+	src, err := c.Add(n)
+	if err != nil {
 		return 0, nil, err
 	}
-	v, err := s.view(src, 0)
+	v, err := s.Reports.Source(src.Name)
 	return http.StatusCreated, v, err
 }
 
 func (s *Server) removeSource(r *http.Request) (int, any, error) {
-	name := r.PathValue("name")
-	if _, err := s.source(name); err != nil {
+	c, err := s.changes()
+	if err != nil {
 		return 0, nil, err
 	}
-	if err := s.Daemon.Remove(name); err != nil {
+	name := r.PathValue("name")
+	if err := c.Remove(name); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, map[string]string{"removed": name}, nil
 }
 
 func (s *Server) checkSource(r *http.Request) (int, any, error) {
+	c, err := s.changes()
+	if err != nil {
+		return 0, nil, err
+	}
 	name := r.PathValue("name")
-	if err := s.Daemon.CheckNow(name); err != nil {
+	if err := c.CheckNow(name); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusAccepted, map[string]string{"checking": name}, nil
+}
+
+// Requeued is the answer of POST /api/outbox/requeue: the delivery asked for by id, or
+// the counts of --all.
+type Requeued struct {
+	Delivery *watcher.Delivery `json:"delivery,omitempty"`
+	Dead     int               `json:"dead"`    // dead deliveries put back in their queue
+	Pending  int               `json:"pending"` // pending ones made due now
+}
+
+// RequeueRequest is the body of POST /api/outbox/requeue: one delivery by id, or all.
+type RequeueRequest struct {
+	ID  string `json:"id,omitempty"`
+	All bool   `json:"all,omitempty"`
+}
+
+func (s *Server) requeue(r *http.Request) (int, any, error) {
+	if s.Requeuer == nil {
+		return 0, nil, errBrowse
+	}
+	var q RequeueRequest
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<12))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil || (q.ID == "") == !q.All {
+		return 0, nil, fmt.Errorf(`%w: body: want {"id": "..."} or {"all": true}`, ErrBadRequest)
+	}
+	if q.All {
+		dead, pending, err := s.Requeuer.RequeueAll()
+		return http.StatusOK, Requeued{Dead: dead, Pending: pending}, err
+	}
+	d, err := s.Requeuer.Requeue(q.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, Requeued{Delivery: &d}, nil
+}
+
+// outbox lists deliveries: ?state=pending or dead, all when absent.
+func (s *Server) outbox(r *http.Request) (int, any, error) {
+	if s.Outbox == nil {
+		return 0, nil, fmt.Errorf("outbox: %w (this store keeps none)", watcher.ErrNotFound)
+	}
+	state := watcher.DeliveryState(r.URL.Query().Get("state"))
+	if state != "" && state != watcher.DeliveryPending && state != watcher.DeliveryDead {
+		return 0, nil, fmt.Errorf("%w: state=%q, want pending or dead", ErrBadRequest, state)
+	}
+	ds, err := s.Outbox.Deliveries(state)
+	if ds == nil {
+		ds = []watcher.Delivery{}
+	}
+	return http.StatusOK, ds, err
+}
+
+// gone lists the endpoints marked gone (410), by name.
+func (s *Server) gone(r *http.Request) (int, any, error) {
+	if s.Outbox == nil {
+		return 0, nil, fmt.Errorf("outbox: %w (this store keeps none)", watcher.ErrNotFound)
+	}
+	g, err := s.Outbox.GoneEndpoints()
+	if g == nil {
+		g = map[string]watcher.EndpointGone{}
+	}
+	return http.StatusOK, g, err
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/watchlist"
 )
 
 // daemon is a watch list in memory.
@@ -23,9 +26,17 @@ type daemon struct {
 	checked []string
 }
 
-func (d *daemon) Sources() []watcher.Source  { return d.sources }
-func (d *daemon) Next(string) time.Time      { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
-func (d *daemon) Add(s watcher.Source) error { d.sources = append(d.sources, s); return nil }
+func (d *daemon) Sources() ([]watcher.Source, error) { return d.sources, nil }
+func (d *daemon) Next(watcher.Source, watcher.State) time.Time {
+	return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+}
+func (d *daemon) Add(r watchlist.Request) (watcher.Source, error) {
+	s, err := watchlist.Prepare(r, d.sources, func(f string) string { return f })
+	if err == nil {
+		d.sources = append(d.sources, s)
+	}
+	return s, err
+}
 func (d *daemon) CheckNow(name string) error {
 	for _, s := range d.sources {
 		if s.Name == name {
@@ -72,9 +83,16 @@ func setup(t *testing.T, token string) (*httptest.Server, *daemon, *Metrics) {
 	d := &daemon{sources: []watcher.Source{{Name: "vtv", URL: "https://vtv.vn/a.htm"}, {Name: "nhandan", URL: "https://nhandan.vn/b.html"}}}
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	srv := httptest.NewServer((&Server{Store: st, Daemon: d, Token: token, Gatherer: reg}).Handler())
+	srv := httptest.NewServer(server(st, d, token, reg).Handler())
 	t.Cleanup(srv.Close)
 	return srv, d, m
+}
+
+// server is the API and dashboard on st, with d as the daemon, as `hanoiwatch run` wires
+// them.
+func server(st *store.Store, d *daemon, token string, reg prometheus.Gatherer) *Server {
+	return &Server{Reports: &report.Service{Store: st, List: d, Extractor: seedExtractor(), Discovered: st}, Changes: d,
+		Outbox: st, Requeuer: st, Token: token, Gatherer: reg}
 }
 
 func get(t *testing.T, url string, v any) int {
@@ -94,14 +112,14 @@ func get(t *testing.T, url string, v any) int {
 
 func TestReadRoutes(t *testing.T) {
 	srv, _, _ := setup(t, "")
-	var sources []SourceView
+	var sources []report.SourceView
 	if code := get(t, srv.URL+"/api/sources", &sources); code != 200 || len(sources) != 2 {
 		t.Fatalf("sources: %d %+v", code, sources)
 	}
 	if sources[0].Snapshots != 2 || sources[0].Status != "ok" || sources[1].Status != "new" || sources[0].NextCheck.IsZero() {
 		t.Fatalf("source views %+v", sources)
 	}
-	var one SourceView
+	var one report.SourceView
 	if code := get(t, srv.URL+"/api/sources/vtv", &one); code != 200 || len(one.Checks) != 2 {
 		t.Fatalf("source: %d %+v", code, one)
 	}
@@ -109,20 +127,28 @@ func TestReadRoutes(t *testing.T) {
 	if code := get(t, srv.URL+"/api/sources/vtv/snapshots", &snaps); code != 200 || len(snaps) != 2 {
 		t.Fatalf("snapshots: %d %+v", code, snaps)
 	}
-	var text SnapshotText
+	var text report.SnapshotText
 	if code := get(t, srv.URL+"/api/sources/vtv/snapshots/"+snaps[0].ID[:6], &text); code != 200 || !strings.Contains(text.Text, "65 pays") {
 		t.Fatalf("snapshot text: %d %+v", code, text)
 	}
-	var d DiffView
+	var d report.DiffView
 	if code := get(t, srv.URL+"/api/sources/vtv/diff", &d); code != 200 || d.From != snaps[0].ID || d.Diff.Added[0] != "72 pays ont signé." {
 		t.Fatalf("diff: %d %+v", code, d)
 	}
-	var evs []watcher.Event
-	if code := get(t, srv.URL+"/api/events?type=article.changed", &evs); code != 200 || len(evs) != 1 {
+	var evs report.EventPage
+	if code := get(t, srv.URL+"/api/events?type=article.changed", &evs); code != 200 || len(evs.Events) != 1 {
 		t.Fatalf("events by type: %d %+v", code, evs)
 	}
-	if code := get(t, srv.URL+"/api/events?since=2025-10-26T00:00:00Z", &evs); code != 200 || len(evs) != 1 {
+	if code := get(t, srv.URL+"/api/events?since=2025-10-26T00:00:00Z", &evs); code != 200 || len(evs.Events) != 1 {
 		t.Fatalf("events since: %d %+v", code, evs)
+	}
+	// Paging: one event a page, newest first, the cursor leading to the older one.
+	var p1, p2 report.EventPage
+	if code := get(t, srv.URL+"/api/events?limit=1", &p1); code != 200 || len(p1.Events) != 1 || p1.Events[0].Type != watcher.ArticleChanged || p1.Next == "" {
+		t.Fatalf("page 1: %d %+v", code, p1)
+	}
+	if code := get(t, srv.URL+"/api/events?limit=1&after="+url.QueryEscape(p1.Next), &p2); code != 200 || len(p2.Events) != 1 || p2.Events[0].Type != watcher.ArticleNew || p2.Next != "" {
+		t.Fatalf("page 2: %d %+v", code, p2)
 	}
 	var e map[string]string
 	for url, want := range map[string]int{

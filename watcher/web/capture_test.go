@@ -41,7 +41,9 @@ func TestCaptureRoutes(t *testing.T) {
 		Events: []watcher.Event{{ID: "e", Type: watcher.ArticleNew, Time: at, Source: watcher.EventSource{Name: "vtv"}}}}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer((&Server{Store: st, Captures: st, Daemon: &daemon{}}).Handler())
+	h := server(st, &daemon{sources: []watcher.Source{{Name: "vtv", URL: "http://127.0.0.1/a"}}}, "", nil)
+	h.Captures = st
+	srv := httptest.NewServer(h.Handler())
 	defer srv.Close()
 	get := func(path string) *http.Response {
 		t.Helper()

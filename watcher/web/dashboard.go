@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"hanoiwatch/diff/figures"
 	"hanoiwatch/watcher"
 )
 
@@ -28,11 +27,14 @@ var assets embed.FS
 // run time: a store without an outbox simply has no outbox page.
 type Outbox interface {
 	Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error)
+	GoneEndpoints() (map[string]watcher.EndpointGone, error)
 }
 
-// Requeuer puts a dead delivery back in its queue, for the outbox view's retry button.
+// Requeuer puts dead deliveries back in their queue (and makes pending ones due now),
+// for the outbox view's retry button and POST /api/outbox/requeue.
 type Requeuer interface {
 	Requeue(id string) (watcher.Delivery, error)
+	RequeueAll() (dead, pending int, err error)
 }
 
 // csp allows nothing but this server's own scripts, styles and forms: article text is
@@ -46,13 +48,11 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 type dash struct {
 	s     *Server
 	pages map[string]*template.Template
-	figs  *figures.Extractor
-	now   func() time.Time
 }
 
 // dashboard registers the dashboard's routes on m.
 func (s *Server) dashboard(m *http.ServeMux) {
-	d := &dash{s: s, pages: parsePages(), figs: s.Figures, now: time.Now}
+	d := &dash{s: s, pages: parsePages()}
 	static, _ := fs.Sub(assets, "static")
 	m.Handle("GET /static/", secure(http.StripPrefix("/static/", http.FileServerFS(static))))
 	m.Handle("GET /{$}", d.page(d.sourcesPage))
@@ -72,10 +72,6 @@ func (s *Server) dashboard(m *http.ServeMux) {
 	m.Handle("POST /sources/{name}/check", xo.Handler(d.page(d.checkNow)))
 	m.Handle("POST /outbox/requeue", xo.Handler(d.page(d.requeue)))
 
-	m.HandleFunc("GET /api/figures", s.api(d.apiFigures))
-	m.HandleFunc("GET /api/sources/{name}/figures", s.api(d.apiSourceFigures))
-	m.HandleFunc("GET /api/coverage", s.api(d.apiCoverage))
-	m.HandleFunc("GET /api/outbox", s.api(d.apiOutbox))
 }
 
 // secure sets the headers every dashboard response carries.
@@ -97,6 +93,7 @@ type view struct {
 	JSON   string // the page's JSON twin
 	Feed   string // an Atom feed to announce, if any
 	Flash  string // a notice after a redirect
+	Notice string // Server.Notice
 	Status int
 	Data   any
 }
@@ -118,6 +115,7 @@ func (d *dash) page(f pageFunc) http.Handler {
 		if name == "" { // the handler answered itself (a redirect)
 			return
 		}
+		v.Notice = d.s.Notice
 		// Render to a buffer first: a template error must give a clean 500, not half a page.
 		var buf bytes.Buffer
 		if err := d.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -265,13 +263,17 @@ func contains(xs []string, x string) bool {
 // source pages.
 func (d *dash) checkNow(w http.ResponseWriter, r *http.Request) (string, view, error) {
 	name := r.PathValue("name")
-	if _, err := d.s.source(name); err != nil {
+	if _, err := d.s.Reports.Source(name); err != nil {
+		return "", view{}, err
+	}
+	c, err := d.s.changes()
+	if err != nil {
 		return "", view{}, err
 	}
 	if err := d.formToken(r); err != nil {
 		return "", view{}, err
 	}
-	if err := d.s.Daemon.CheckNow(name); err != nil {
+	if err := c.CheckNow(name); err != nil {
 		return "", view{}, err
 	}
 	http.Redirect(w, r, srcURL(name)+"?checked=1", http.StatusSeeOther)
@@ -280,9 +282,9 @@ func (d *dash) checkNow(w http.ResponseWriter, r *http.Request) (string, view, e
 
 // requeue puts a dead delivery back in its queue.
 func (d *dash) requeue(w http.ResponseWriter, r *http.Request) (string, view, error) {
-	rq, ok := d.s.Store.(Requeuer)
-	if !ok {
-		return "", view{}, fmt.Errorf("%w: this store has no outbox", watcher.ErrNotFound)
+	rq := d.s.Requeuer
+	if rq == nil {
+		return "", view{}, errBrowse
 	}
 	if err := d.formToken(r); err != nil {
 		return "", view{}, err

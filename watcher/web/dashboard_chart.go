@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"hanoiwatch/diff/figures"
+	"hanoiwatch/watcher/report"
 )
 
 // Chart is an SVG chart of one figure over time, laid out on the server so that the page
@@ -48,7 +49,7 @@ const colors = 8
 // figure keeps its value until an edit changes it. A figure still in the latest text runs
 // to now. It returns nil when the chart would say nothing the table does not: the figure
 // never moved and every source gives it the same value.
-func chartFor(key string, all []SourceSeries, now time.Time) *Chart {
+func chartFor(key string, all []report.SourceSeries, now time.Time) *Chart {
 	type line struct {
 		label string
 		color int

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/report"
 )
 
 // feedEntries is how many events a feed carries: feed readers poll and keep what they
@@ -59,12 +60,12 @@ type atomText struct {
 func (d *dash) feed(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if name != "" {
-		if _, err := d.s.source(name); err != nil {
+		if _, err := d.s.Reports.Source(name); err != nil {
 			http.Error(w, err.Error(), status(err))
 			return
 		}
 	}
-	evs, err := d.s.Store.Events(time.Time{}, r.URL.Query()["type"]...)
+	page, err := d.s.Reports.Events(report.EventQuery{Types: r.URL.Query()["type"], Source: name, Limit: feedEntries})
 	if err != nil {
 		if d.s.Log != nil {
 			d.s.Log.Error("feed", "err", err)
@@ -85,14 +86,10 @@ func (d *dash) feed(w http.ResponseWriter, r *http.Request) {
 		f.ID += ":source:" + name
 		f.Links[1].Href = base + srcURL(name)
 	}
-	for i := len(evs) - 1; i >= 0 && len(f.Entries) < feedEntries; i-- {
-		e := evs[i]
-		if name != "" && e.Source.Name != name {
-			continue
-		}
+	for _, e := range page.Events {
 		f.Entries = append(f.Entries, entry(base, e))
 	}
-	f.Updated = d.now().UTC().Format(time.RFC3339)
+	f.Updated = d.s.now().UTC().Format(time.RFC3339)
 	if len(f.Entries) > 0 {
 		f.Updated = f.Entries[0].Updated
 	}

@@ -16,6 +16,7 @@ import (
 	"hanoiwatch/diff/figures"
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/store"
 )
 
@@ -70,7 +71,7 @@ func dashEnv(t *testing.T, token string) (*httptest.Server, *daemon, *store.Stor
 		{Name: "evil", URL: "https://evil.example/c"},
 		{Name: "nhandan", URL: "https://nhandan.vn/d.html"},
 	}}
-	srv := httptest.NewServer((&Server{Store: st, Daemon: d, Token: token, Figures: seedExtractor()}).Handler())
+	srv := httptest.NewServer(server(st, d, token, nil).Handler())
 	t.Cleanup(srv.Close)
 	return srv, d, st
 }
@@ -269,25 +270,29 @@ func TestDashboardRequeue(t *testing.T) {
 
 func TestDashboardJSONTwins(t *testing.T) {
 	srv, _, _ := dashEnv(t, "")
-	var fv FiguresView
-	if code := get(t, srv.URL+"/api/figures", &fv); code != 200 || len(fv.Board) == 0 || len(fv.Series) != 3 {
+	var fv report.Board
+	if code := get(t, srv.URL+"/api/figures", &fv); code != 200 || len(fv.Rows) == 0 || len(fv.Series) != 3 {
 		t.Fatalf("figures: %d %+v", code, fv)
 	}
 	found := false
-	for _, r := range fv.Board {
+	for _, r := range fv.Rows {
 		if r.Key == "signatories" {
 			found = r.Disagree
 		}
 	}
 	if !found {
-		t.Errorf("board: signatories not flagged: %+v", fv.Board)
+		t.Errorf("board: signatories not flagged: %+v", fv.Rows)
 	}
-	var sf SourceFigures
-	if code := get(t, srv.URL+"/api/sources/vtv/figures", &sf); code != 200 || len(sf.Changes) != 1 || *sf.Changes[0].Before != 65 || *sf.Changes[0].After != 72 {
-		t.Fatalf("source figures: %d %+v", code, sf)
+	var dv report.DiffView
+	if code := get(t, srv.URL+"/api/sources/vtv/diff", &dv); code != 200 || len(dv.Figures) != 1 || *dv.Figures[0].Before != 65 || *dv.Figures[0].After != 72 {
+		t.Fatalf("diff figures: %d %+v", code, dv)
 	}
-	var cov []CoverageWeek
-	if code := get(t, srv.URL+"/api/coverage", &cov); code != 200 || len(cov) != 3 || cov[0].Week != "2025-W43" {
+	var series []figures.Series
+	if code := get(t, srv.URL+"/api/sources/vtv/figures", &series); code != 200 || len(series) == 0 {
+		t.Fatalf("source figures: %d %+v", code, series)
+	}
+	var cov report.Coverage
+	if code := get(t, srv.URL+"/api/coverage", &cov); code != 200 || len(cov.Weeks) != 4 || cov.Weeks[3].Site != "vtv.vn" || cov.Weeks[3].Week != "2025-W43" {
 		t.Fatalf("coverage: %d %+v", code, cov)
 	}
 	var out []watcher.Delivery
@@ -403,7 +408,7 @@ func TestNiceRange(t *testing.T) {
 
 func TestDashboardCoverage(t *testing.T) {
 	srv, _, st := dashEnv(t, "")
-	at := time.Date(2025, 10, 26, 12, 0, 0, 0, time.UTC)
+	at := time.Now().Add(-24 * time.Hour).UTC() // within the report's last 30 days
 	u := "https://www.vietnamplus.vn/new.vnp"
 	_, err := st.RecordCoverage([]store.Discovered{{
 		Coverage: store.Coverage{URL: u, Source: "vnp-new", Found: at},
@@ -412,18 +417,15 @@ func TestDashboardCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cov []CoverageWeek
+	var cov report.Coverage
 	if code := get(t, srv.URL+"/api/coverage", &cov); code != 200 {
 		t.Fatalf("coverage: %d", code)
 	}
-	var found []string
-	for _, c := range cov {
-		if c.Site == "vietnamplus.vn" && c.Week == "2025-W43" {
-			found = c.Found
-		}
-	}
-	if len(found) != 1 || found[0] != "vnp-new" {
+	if len(cov.Recent) != 1 || cov.Recent[0].Source.Name != "vnp-new" || cov.Recent[0].Type != watcher.CoverageFound {
 		t.Fatalf("coverage %+v", cov)
+	}
+	if _, _, body := fetch(t, srv.URL+"/coverage"); !strings.Contains(body, "vnp-new") || !strings.Contains(body, "vietnamplus.vn") {
+		t.Fatalf("coverage page:\n%s", body)
 	}
 	if _, _, body := fetch(t, srv.URL+"/events?type=coverage.found"); !strings.Contains(body, `<option value="coverage.found" selected>`) || !strings.Contains(body, "vnp-new") {
 		t.Fatalf("events page:\n%s", body)
@@ -435,7 +437,7 @@ func TestDashboardCoverage(t *testing.T) {
 func seedExtractor() *figures.Extractor {
 	var subs []figures.Subject
 	for _, s := range seeds.Subjects() {
-		subs = append(subs, figures.Subject{Key: s.Key, Phrases: s.Phrases})
+		subs = append(subs, figures.Subject(s))
 	}
 	return figures.New(subs)
 }

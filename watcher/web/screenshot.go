@@ -20,19 +20,19 @@ func (s *Server) screenshotRoutes(m *http.ServeMux) {
 }
 
 // screenshot serves the image of one snapshot of a rendered source; the id may be
-// abbreviated, as elsewhere in the API.
+// abbreviated or "latest", as elsewhere in the API.
 func (s *Server) screenshot(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	img, err := func() ([]byte, error) {
-		snaps, err := s.Store.Snapshots(name)
+		id := r.PathValue("id")
+		if id == latest {
+			id = ""
+		}
+		sn, err := s.Reports.Snapshot(name, id)
 		if err != nil {
 			return nil, err
 		}
-		id, err := resolve(name, snaps, r.PathValue("id"))
-		if err != nil {
-			return nil, err
-		}
-		return s.Screenshots.Screenshot(name, id)
+		return s.Screenshots.Screenshot(name, sn.ID)
 	}()
 	if err != nil {
 		http.Error(w, err.Error(), status(err))

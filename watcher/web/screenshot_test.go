@@ -36,7 +36,9 @@ func TestScreenshotRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer((&Server{Store: st, Screenshots: st, Daemon: &daemon{}}).Handler())
+	h := server(st, &daemon{}, "", nil)
+	h.Screenshots = st
+	srv := httptest.NewServer(h.Handler())
 	defer srv.Close()
 	for _, tt := range []struct {
 		path   string
@@ -44,6 +46,7 @@ func TestScreenshotRoute(t *testing.T) {
 	}{
 		{"/api/sources/spa/snapshots/" + ids[0][:6] + "/screenshot", http.StatusOK},
 		{"/api/sources/spa/snapshots/" + ids[1] + "/screenshot", http.StatusNotFound},
+		{"/api/sources/spa/snapshots/latest/screenshot", http.StatusNotFound}, // the latest is ids[1]
 		{"/api/sources/spa/snapshots/ffffffff/screenshot", http.StatusNotFound},
 		{"/api/sources/nobody/snapshots/" + ids[0] + "/screenshot", http.StatusNotFound},
 	} {

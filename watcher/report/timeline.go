@@ -1,0 +1,167 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"hanoiwatch/watcher"
+)
+
+// Moment is one entry of a source's timeline: a snapshot with the events that came with
+// it, or an event without a snapshot of its own (gone, failed, a change whose snapshot
+// retention has dropped).
+type Moment struct {
+	Time     time.Time         `json:"time"`
+	Snapshot *watcher.Snapshot `json:"snapshot,omitempty"`
+	Events   []watcher.Event   `json:"events"`
+}
+
+// Timeline merges a source's snapshots and events, newest first.
+func (s *Service) Timeline(name string) ([]Moment, error) {
+	snaps, err := s.history(name)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.Store.Events(time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	return timeline(snaps, evs, name), nil
+}
+
+// timeline merges snapshots and the source's events, newest first. The same text can
+// come back (a revert), so an event goes with the snapshot of its own check: same id and
+// same time.
+func timeline(snaps []watcher.Snapshot, evs []watcher.Event, name string) []Moment {
+	out := make([]Moment, 0, len(snaps))
+	at := map[string]int{} // snapshot id and time → index in out
+	key := func(id string, t time.Time) string { return id + "@" + strconv.FormatInt(t.UnixNano(), 10) }
+	for i := range snaps {
+		at[key(snaps[i].ID, snaps[i].Time)] = len(out)
+		out = append(out, Moment{Time: snaps[i].Time, Snapshot: &snaps[i], Events: []watcher.Event{}})
+	}
+	for _, e := range evs {
+		if e.Source.Name != name {
+			continue
+		}
+		if i, ok := at[key(e.Snapshot, e.Time)]; ok && e.Snapshot != "" {
+			out[i].Events = append(out[i].Events, e)
+			continue
+		}
+		out = append(out, Moment{Time: e.Time, Events: []watcher.Event{e}})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.After(out[j].Time) })
+	return out
+}
+
+// EventQuery selects events: all filters are optional.
+type EventQuery struct {
+	Since  time.Time
+	Types  []string
+	Source string
+	// Limit bounds the page (DefaultEvents when 0, at most MaxEvents); After is the Next
+	// of the page before.
+	Limit int
+	After string
+}
+
+// Paging bounds of the event lists.
+const (
+	DefaultEvents = 100
+	MaxEvents     = 1000
+)
+
+// EventPage is one page of events, newest first. Next, when set, asks for the page
+// after it.
+type EventPage struct {
+	Events []watcher.Event `json:"events"`
+	Next   string          `json:"next,omitempty"`
+}
+
+// Events lists the events a query selects, newest first, one page at a time.
+func (s *Service) Events(q EventQuery) (EventPage, error) {
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultEvents
+	case limit < 0 || limit > MaxEvents:
+		return EventPage{}, fmt.Errorf("limit %d: want 1 to %d: %w", q.Limit, MaxEvents, ErrInvalid)
+	}
+	var (
+		after   time.Time
+		afterID string
+	)
+	if q.After != "" {
+		ns, id, ok := strings.Cut(q.After, "-")
+		n, err := strconv.ParseInt(ns, 10, 64)
+		if !ok || err != nil {
+			return EventPage{}, fmt.Errorf("cursor %q is not one this server gave: %w", q.After, ErrInvalid)
+		}
+		after, afterID = time.Unix(0, n), id
+	}
+	all, err := s.Store.Events(q.Since, q.Types...)
+	if err != nil {
+		return EventPage{}, err
+	}
+	page := EventPage{Events: []watcher.Event{}}
+	// Newest first; with a cursor, start after the event it names: events are stored in
+	// the order they happened, so those of the same time follow their stored order.
+	skipping := q.After != ""
+	for i := len(all) - 1; i >= 0; i-- {
+		e := all[i]
+		if skipping {
+			if e.Time.After(after) || (e.Time.Equal(after) && e.ID != afterID) {
+				continue
+			}
+			skipping = false
+			if e.ID == afterID {
+				continue
+			}
+		}
+		if q.Source != "" && e.Source.Name != q.Source {
+			continue
+		}
+		if len(page.Events) == limit {
+			last := page.Events[limit-1]
+			page.Next = strconv.FormatInt(last.Time.UnixNano(), 10) + "-" + last.ID
+			break
+		}
+		page.Events = append(page.Events, e)
+	}
+	return page, nil
+}
+
+// Pick returns the named sources, in the given order; all of them when names is empty.
+// Unknown names are an error that lists the known ones.
+func Pick(all []watcher.Source, names []string) ([]watcher.Source, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	by := map[string]watcher.Source{}
+	for _, s := range all {
+		by[s.Name] = s
+	}
+	var out []watcher.Source
+	var unknown []string
+	for _, n := range names {
+		s, ok := by[n]
+		if !ok {
+			unknown = append(unknown, n)
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(unknown) > 0 {
+		known := make([]string, 0, len(by))
+		for n := range by {
+			known = append(known, n)
+		}
+		slices.Sort(known)
+		return nil, fmt.Errorf("unknown source %s (known: %s): %w", strings.Join(unknown, ", "), strings.Join(known, ", "), watcher.ErrNotFound)
+	}
+	return out, nil
+}
