@@ -14,7 +14,8 @@ import (
 )
 
 // TestScreenshotRoute: the API serves a rendered snapshot's image by (abbreviated) id, and
-// 404 for a snapshot without one.
+// 404 for a snapshot without one; the source page shows the images of the two snapshots it
+// compares that have one.
 func TestScreenshotRoute(t *testing.T) {
 	st, err := store.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
 	if err != nil {
@@ -36,7 +37,7 @@ func TestScreenshotRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := server(st, &daemon{}, "", nil)
+	h := server(st, &daemon{sources: []watcher.Source{{Name: "spa", URL: "http://127.0.0.1/spa", Render: watcher.RenderBrowser, Screenshot: true}}}, "", nil)
 	h.Screenshots = st
 	srv := httptest.NewServer(h.Handler())
 	defer srv.Close()
@@ -62,5 +63,17 @@ func TestScreenshotRoute(t *testing.T) {
 		if tt.status == http.StatusOK && (!bytes.Equal(body, img) || res.Header.Get("Content-Type") != "image/jpeg") {
 			t.Fatalf("%s: %q, %s", tt.path, body, res.Header.Get("Content-Type"))
 		}
+	}
+
+	res, err := http.Get(srv.URL + "/sources/spa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	before := `<img src="/api/sources/spa/snapshots/` + ids[0] + `/screenshot"`
+	if res.StatusCode != 200 || !bytes.Contains(page, []byte(before)) || !bytes.Contains(page, []byte("Before · <code>")) ||
+		bytes.Contains(page, []byte(ids[1]+"/screenshot")) {
+		t.Fatalf("source page %d: no screenshot of %s (or one of %s)\n%s", res.StatusCode, ids[0], ids[1], page)
 	}
 }
