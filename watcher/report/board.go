@@ -70,8 +70,11 @@ func (s *Service) Board() (Board, error) {
 			return out, err
 		}
 		claims := s.Extractor.Extract(text, st.Lang)
-		reports = append(reports, figures.Report{Source: src.Name, Claims: claims})
-		news = append(news, newsReport{source: src, claims: claims, date: articleDate(src, st, snaps)})
+		date := articleDate(src, st, snaps)
+		// The board compares figures as of their article's date: 65 signatories on the
+		// 25th and 72 on the 26th are a progression, not sources that disagree.
+		reports = append(reports, figures.Report{Source: src.Name, AsOf: date.text, Claims: claims})
+		news = append(news, newsReport{source: src, claims: claims, date: date})
 		h, err := s.Figures(src.Name)
 		if err != nil {
 			return out, err
