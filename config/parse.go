@@ -26,7 +26,7 @@ var (
 	logKeys       = []string{"level", "format"}
 	storageKeys   = []string{"path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
-	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "allow_private", "render"}
+	defaultsKeys  = []string{"schedule", "discovered_schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "allow_private", "render"}
 	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots", "render", "wait", "screenshot", "on_move"}
 	notifyKeys    = []string{"timeout", "retry", "endpoints"}
 	retryKeys     = []string{"initial_delay", "max_delay", "max_attempts"}
@@ -280,6 +280,8 @@ func (d *decoder) defaults(f field, n *yaml.Node, out *Defaults) {
 		switch p.key {
 		case "schedule":
 			d.str(g, p.val, &out.Schedule)
+		case "discovered_schedule":
+			d.str(g, p.val, &out.DiscoveredSchedule)
 		case "user_agent":
 			d.str(g, p.val, &out.UserAgent)
 		case "timeout":

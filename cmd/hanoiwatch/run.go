@@ -95,7 +95,7 @@ func (a *app) run(ctx context.Context) error {
 	}
 	disp.Observer = notify.NewMetrics(reg, a.store, slices.Sorted(maps.Keys(disp.Senders)), a.log)
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
-		Log: a.log, Observe: d.mets.Observe}
+		Discovered: a.cfg.Defaults.DiscoveredSchedule, Log: a.log, Observe: d.mets.Observe}
 	w, srcs, err := d.load()
 	if err != nil {
 		return err
@@ -219,7 +219,7 @@ func (d *daemon) reload() {
 func (d *daemon) apply(why string) error {
 	w, srcs, err := d.load()
 	if err == nil {
-		d.sched.Default = d.a.cfg.Defaults.Schedule
+		d.sched.Default, d.sched.Discovered = d.a.cfg.Defaults.Schedule, d.a.cfg.Defaults.DiscoveredSchedule
 		err = d.sched.Update(w, srcs)
 	}
 	if err != nil {
