@@ -39,6 +39,8 @@ type Config struct {
 	Discovery Discovery
 	// Browser runs the headless Chromium that renders the sources with render: browser.
 	Browser Browser
+	// Archive says which third parties keep copies of new versions; Default() has none.
+	Archive Archive
 	// File is the path the configuration was parsed from, "" for Default(). It
 	// prefixes error messages.
 	File string
@@ -215,7 +217,7 @@ func (e Endpoint) Webhook() bool {
 // constants of packages watcher and watcher/treaty, which config does not
 // import (a test in notify keeps them in step).
 var EventTypes = []string{"article.new", "article.changed", "article.gone", "article.restored", "article.moved",
-	"fetch.failed", "coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts"}
+	"fetch.failed", "coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts", "article.archived"}
 
 // ChannelSchemes are the shoutrrr services an endpoint URL may name, as
 // shoutrrr's router knows them (a test in notify keeps the two in step).
@@ -265,6 +267,7 @@ func Default() Config {
 		},
 		// New coverage appears weekly: hourly is plenty for a job without its own schedule.
 		Discovery: Discovery{Enabled: true, Schedule: "@every 1h"},
+		Archive:   Archive{Wayback: Wayback{Endpoint: DefaultWaybackEndpoint}},
 	}
 }
 

@@ -131,7 +131,7 @@ func TestLoadBad(t *testing.T) {
 		{"bad_reports.yaml", 4, `sources[0].reports: "25/10/2025" is not a date: write YYYY-MM-DD or YYYY-MM`},
 		{"bad_selector.yaml", 4, `sources[0].selector: "div[class=" is not a valid CSS selector: `},
 		{"two_documents.yaml", 3, `a configuration holds a single YAML document`},
-		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, browser, got a list`},
+		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, browser, archive, got a list`},
 		{"bad_render.yaml", 4, `sources[0].render: "chrome" must be http or browser`},
 		{"bad_on_move.yaml", 4, `sources[0].on_move: "follow" must be keep or adopt`},
 		{"bad_allow_private.yaml", 2, `defaults.allow_private: "sometimes" is not true or false`},

@@ -20,7 +20,7 @@ import (
 // The keys each mapping accepts, in the order the documentation lists them;
 // unknown-key errors print them so that the fix is on the screen.
 var (
-	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify", "discovery", "browser"}
+	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify", "discovery", "browser", "archive"}
 	browserKeys   = []string{"path", "max_tabs", "timeout"}
 	httpKeys      = []string{"listen", "token"}
 	logKeys       = []string{"level", "format"}
@@ -192,6 +192,8 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			d.discovery(f, p.val, c)
 		case "notify":
 			d.notify(f, p.val, c)
+		case "archive":
+			d.archive(f, p.val, c)
 		case "http":
 			for _, q := range d.mapping(f, p.val, httpKeys) {
 				g := f.child(q)

@@ -163,6 +163,7 @@ func (c Config) validate() []error {
 		v.endpoint(i, e, seenEndpoint)
 	}
 	v.discovery(c)
+	v.archive(c)
 	return v.errs
 }
 

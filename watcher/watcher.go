@@ -64,7 +64,8 @@ const (
 	ArticleRestored = "article.restored"
 	ArticleMoved    = "article.moved" // a redirect to another article URL, once per new URL
 	FetchFailed     = "fetch.failed"
-	CoverageFound   = "coverage.found" // discovery found a new article about the topic
+	CoverageFound   = "coverage.found"   // discovery found a new article about the topic
+	ArticleArchived = "article.archived" // the Wayback Machine holds a copy of a new version
 )
 
 // Event is what hanoiwatch tells the world: printed by `check --json`, stored, and sent to
@@ -251,10 +252,11 @@ type Record struct {
 	Source     string
 	Check      Check
 	State      State
-	Snapshot   *Snapshot // nil when no new snapshot
-	Text       string    // the snapshot's text
-	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
-	Screenshot []byte    // a JPEG of the page that made Snapshot; nil when none was taken
+	Snapshot   *Snapshot    // nil when no new snapshot
+	Text       string       // the snapshot's text
+	Capture    *Capture     // the response as served, for a new snapshot or article.gone; else nil
+	Screenshot []byte       // a JPEG of the page that made Snapshot; nil when none was taken
+	Archive    []ArchiveJob // new versions' URLs owed to the Wayback Machine
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }

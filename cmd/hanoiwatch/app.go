@@ -286,6 +286,9 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		BackoffMax:   d.BackoffMax,
 		Log:          a.log,
 		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
+		// With the Wayback Machine configured, new versions are queued for it; the daemon
+		// submits them (see run.go), a one-shot check only queues.
+		Archive: a.cfg.Archive.Wayback.Enabled(),
 	}, nil
 }
 

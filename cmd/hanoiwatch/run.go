@@ -23,6 +23,7 @@ import (
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/watchlist"
+	"hanoiwatch/watcher/wayback"
 	"hanoiwatch/watcher/web"
 )
 
@@ -91,7 +92,7 @@ func (a *app) run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := &daemon{a: a, mets: web.NewMetrics(reg)}
-	_, disp, err := a.notifier()
+	router, disp, err := a.notifier()
 	if err != nil {
 		return err
 	}
@@ -124,6 +125,16 @@ func (a *app) run(ctx context.Context) error {
 	defer stopDelivery()
 	delivered := make(chan error, 1)
 	go func() { delivered <- disp.Run(dctx) }()
+	// The Wayback Machine's queue, when configured, is worked through in the background
+	// like the deliveries, and stops with them.
+	archived := make(chan error, 1)
+	if wb := a.cfg.Archive.Wayback; wb.Enabled() {
+		arch := &wayback.Archiver{Endpoint: wb.Endpoint, AccessKey: wb.AccessKey, SecretKey: wb.SecretKey, Store: a.store,
+			Router: router, Client: &http.Client{}, Log: a.log}
+		go func() { archived <- arch.Run(dctx) }()
+	} else {
+		archived <- nil
+	}
 
 	var srv *http.Server
 	if ln != nil {
@@ -167,6 +178,7 @@ func (a *app) run(ctx context.Context) error {
 	}
 	stopDelivery()
 	<-delivered
+	<-archived
 	a.log.Info("stopped")
 	return nil
 }
