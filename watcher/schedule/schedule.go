@@ -204,7 +204,8 @@ func (s *Scheduler) unschedule(e *entry) {
 	}
 	e.stopStartup()
 	e.stopTimer()
-	e.sched, e.adaptive = nil, nil
+	// e.sched stays: a cron turn that fired before the removal may still read it.
+	e.adaptive = nil
 }
 
 // stopTimer cancels an adaptive entry's next turn. Called with s.mu held.
