@@ -25,6 +25,8 @@ type Point struct {
 type Series struct {
 	Subject   string  `json:"subject"`
 	Key       string  `json:"key,omitempty"`
+	Scope     string  `json:"scope,omitempty"`   // "part" for a sub-count (see Claim.Scope)
+	PartOf    string  `json:"part_of,omitempty"` // for a part, the key of its total
 	Unit      string  `json:"unit,omitempty"`
 	Qualifier string  `json:"qualifier,omitempty"`
 	Sentence  string  `json:"sentence,omitempty"`
@@ -56,7 +58,7 @@ func (x *Extractor) History(vs []Version) []Series {
 				next[i] = len(series) - 1
 			}
 			s := series[next[i]]
-			s.Subject, s.Key, s.Unit, s.Qualifier, s.Sentence = c.Subject, c.Key, c.Unit, c.Qualifier, c.Sentence
+			s.Subject, s.Key, s.Scope, s.PartOf, s.Unit, s.Qualifier, s.Sentence = c.Subject, c.Key, c.Scope, c.PartOf, c.Unit, c.Qualifier, c.Sentence
 			if last := s.History[len(s.History)-1]; last.Value != c.Value {
 				s.History = append(s.History, pt)
 			}

@@ -99,16 +99,21 @@ func newFetcher(t *testing.T, opt Options) Fetcher {
 	if _, err := Find(""); err != nil {
 		t.Skip(err)
 	}
-	plain, err := fetch.New(fetch.Options{UserAgent: "hanoiwatch-test", Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
 	b, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return Fetcher{Plain: plain, Browser: b}
+	return Fetcher{Plain: plainFetcher(t), Browser: b}
+}
+
+// plainFetcher is the fetcher of documents, as the daemon's (loopback hosts have no delay).
+func plainFetcher(tb testing.TB) watcher.Fetcher {
+	plain, err := fetch.New(fetch.Options{UserAgent: "hanoiwatch-test", Timeout: 10 * time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return plain
 }
 
 func browserSource(name, url string) watcher.Source {
