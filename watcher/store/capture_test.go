@@ -179,6 +179,9 @@ func TestCaptureRetention(t *testing.T) {
 // (issue 19: at most 1.1 times), on the real pages of the corpus, each captured twice
 // with an edit so that no body is stored once for two captures.
 func TestCaptureGrowth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stores 50 real pages twice")
+	}
 	files, _ := filepath.Glob("../../../shared/corpus/real/*.html")
 	if len(files) == 0 {
 		t.Skip("no corpus at ../shared/corpus/real")
