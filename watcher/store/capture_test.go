@@ -56,7 +56,7 @@ func servedHeader(at time.Time) http.Header {
 		"Server": {"nginx"}, "Cache-Control": {"public, max-age=60, s-maxage=300"}, "Vary": {"Accept-Encoding, User-Agent"},
 		"Etag": {`W/"5f2a9c1e-bc4d"`}, "Age": {"42"}, "Accept-Ranges": {"bytes"}, "X-Cache": {"HIT from cdn-hcm-03"},
 		"Via": {"1.1 varnish (Varnish/7.1)"}, "X-Served-By": {"cache-hkg17931-HKG"}, "Strict-Transport-Security": {"max-age=31536000"},
-		"Set-Cookie": {"__cf_bm=Kx9aQ2mXbT0rLw7sPz1d8uVn3yEo5cJ6.fHgZ4kRiMA-1761382800-1.0.1.1-q2Wv; path=/; expires=Sat, 25-Oct-25 09:30:00 GMT; domain=.example.org; HttpOnly; Secure; SameSite=None"},
+		"Set-Cookie":      {"__cf_bm=Kx9aQ2mXbT0rLw7sPz1d8uVn3yEo5cJ6.fHgZ4kRiMA-1761382800-1.0.1.1-q2Wv; path=/; expires=Sat, 25-Oct-25 09:30:00 GMT; domain=.example.org; HttpOnly; Secure; SameSite=None"},
 		"X-Frame-Options": {"SAMEORIGIN"}, "Content-Security-Policy": {"upgrade-insecure-requests"},
 	}
 }
