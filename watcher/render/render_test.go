@@ -368,3 +368,44 @@ func crashTab(t *testing.T, b *Browser, part string) {
 	}
 	t.Fatalf("no tab at %s", part)
 }
+
+// TestHostTurns: at most PerHost pages of one host render at once, each keeping its turn for
+// Delay after it is done; another host is not held up, and loopback hosts have no limit.
+func TestHostTurns(t *testing.T) {
+	b := &Browser{opt: Options{PerHost: 2, Delay: 300 * time.Millisecond}, hosts: map[string]chan struct{}{}}
+	ctx := context.Background()
+	var dones []func()
+	for range 2 {
+		done, err := b.host(ctx, "https://news.example.org/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dones = append(dones, done)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := b.host(short, "https://news.example.org/b"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a third page of the host: %v, want it to wait", err)
+	}
+	if done, err := b.host(short, "https://other.example.org/a"); err != nil {
+		t.Fatalf("another host: %v", err)
+	} else {
+		done()
+	}
+	for range 5 {
+		if _, err := b.host(short, "http://127.0.0.1:8080/a"); err != nil {
+			t.Fatalf("loopback: %v", err)
+		}
+	}
+	start := time.Now()
+	dones[0]()
+	done, err := b.host(ctx, "https://news.example.org/c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Fatalf("the next page of the host came %v after one was done, want the delay (300ms)", waited)
+	}
+	done()
+	dones[1]()
+}
