@@ -387,13 +387,18 @@ func TestHostTurns(t *testing.T) {
 	if _, err := b.host(short, "https://news.example.org/b"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a third page of the host: %v, want it to wait", err)
 	}
-	if done, err := b.host(short, "https://other.example.org/a"); err != nil {
+	// The third page's wait used up short: the others need no wait at all.
+	none, cancelNone := context.WithCancel(ctx)
+	cancelNone()
+	other, cancelOther := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelOther()
+	if done, err := b.host(other, "https://other.example.org/a"); err != nil {
 		t.Fatalf("another host: %v", err)
 	} else {
 		done()
 	}
 	for range 5 {
-		if _, err := b.host(short, "http://127.0.0.1:8080/a"); err != nil {
+		if _, err := b.host(none, "http://127.0.0.1:8080/a"); err != nil {
 			t.Fatalf("loopback: %v", err)
 		}
 	}
