@@ -34,7 +34,7 @@ type Watcher struct {
 	Figures   *figures.Extractor
 	Router    Router // nil: no notifications
 	// Interpreters give sources of other kinds (Source.Kind) their own events.
-	Interpreters map[string]Interpreter
+	Interpreters map[Kind]Interpreter
 
 	// SuspectAfter is how many checks in a row must see an article's text empty or
 	// collapsed (below a fifth of the previous text) before that is taken as a change.
@@ -361,7 +361,7 @@ func (c *checkRun) content(p *Page) {
 		c.rec.Check.Error = fmt.Sprintf("article text collapsed from %d to %d bytes: suspect (%d of %d before it counts)",
 			len(old), len(text), c.prev.Suspects+1, c.suspectAfter())
 		c.rec.State.Suspects = c.prev.Suspects + 1
-		c.rec.State.Status = "suspect"
+		c.rec.State.Status = StatusSuspect
 		return
 	}
 	d := diff.Compute(old, text)
@@ -504,7 +504,7 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	c.remember(p, art)
 	st := &c.rec.State
 	st.Snapshot, st.Lang, st.LastChange = id, lang, c.rec.Check.Time
-	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = "ok", 0, false, 0, "", time.Time{}
+	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = StatusOK, 0, false, 0, "", time.Time{}
 	ev := c.event(typ)
 	ev.Snapshot, ev.Previous, ev.Title, ev.Diff = id, c.prev.Snapshot, art.Title, d
 	c.rec.Events = append(c.rec.Events, ev)
@@ -549,7 +549,7 @@ func (c *checkRun) keepValidators(p *Page, bodyHash string) {
 
 // wasDown reports whether the source had been reported gone or failing.
 func (c *checkRun) wasDown() bool {
-	return c.prev.Status == "gone" || (c.prev.Status == "failing" && c.prev.Alerted)
+	return c.prev.Status == StatusGone || (c.prev.Status == StatusFailing && c.prev.Alerted)
 }
 
 // recovered ends a gone or failing state on an answer that did not change the text.
@@ -560,7 +560,7 @@ func (c *checkRun) recovered() {
 		ev.Snapshot, ev.Previous = c.prev.Snapshot, c.prev.Snapshot
 		c.rec.Events = append(c.rec.Events, ev)
 	}
-	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = "ok", 0, false, 0, "", time.Time{}
+	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = StatusOK, 0, false, 0, "", time.Time{}
 }
 
 func (c *checkRun) gone(status int) {
@@ -570,13 +570,13 @@ func (c *checkRun) gone(status int) {
 	}
 	c.rec.Check.Result = ResultGone
 	st := &c.rec.State
-	if c.prev.Status != "gone" {
+	if c.prev.Status != StatusGone {
 		ev := c.event(ArticleGone)
 		ev.Previous, ev.Status = c.prev.Snapshot, status
 		c.rec.Events = append(c.rec.Events, ev)
 	}
 	// Forget the validators: when the article comes back it must be fetched whole.
-	st.Status, st.ETag, st.LastModified, st.BodyHash = "gone", "", "", ""
+	st.Status, st.ETag, st.LastModified, st.BodyHash = StatusGone, "", "", ""
 	st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = 0, false, 0, "", time.Time{}
 }
 
@@ -584,12 +584,12 @@ func (c *checkRun) fail(status int, msg string) {
 	c.rec.Check.Result = ResultFailed
 	c.rec.Check.Error = msg
 	st := &c.rec.State
-	if c.prev.Status == "gone" {
+	if c.prev.Status == StatusGone {
 		// A gone article that now times out is still gone; the failure is only logged.
 		st.LastError = msg
 		return
 	}
-	st.Status, st.Failures, st.LastError = "failing", c.prev.Failures+1, msg
+	st.Status, st.Failures, st.LastError = StatusFailing, c.prev.Failures+1, msg
 	st.RetryAt = c.rec.Check.Time.Add(max(c.w.backoff(st.Failures), c.retryAfter))
 	failAfter := max(c.w.FailAfter, 1)
 	if st.Failures >= failAfter && !c.prev.Alerted {

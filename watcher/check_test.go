@@ -163,11 +163,11 @@ const srcURL = "http://127.0.0.1/thoi-su/convention-hanoi-123456.htm"
 type step struct {
 	a        answer
 	result   string
-	events   []string // event types, in order
-	status   string   // the state's status after the check
-	failures int      // the state's failure count after the check
-	snapshot string   // the state's snapshot: "" none, "=" unchanged, "+" a new one
-	errMatch string   // a part of the check's error, "" for none
+	events   []string             // event types, in order
+	status   watcher.SourceStatus // the state's status after the check
+	failures int                  // the state's failure count after the check
+	snapshot string               // the state's snapshot: "" none, "=" unchanged, "+" a new one
+	errMatch string               // a part of the check's error, "" for none
 }
 
 // run checks a source step by step, every step a minute after the one before.
@@ -430,7 +430,7 @@ func TestInterpreter(t *testing.T) {
 	f := &script{a: answer{status: 200, body: good}}
 	in := &interpreter{}
 	w := &watcher.Watcher{Fetcher: f, Extractor: paragraphs{}, Store: st, Figures: figures.New(nil),
-		Interpreters: map[string]watcher.Interpreter{"treaty-status": in}}
+		Interpreters: map[watcher.Kind]watcher.Interpreter{"treaty-status": in}}
 	src := watcher.Source{Name: "un", URL: srcURL, Kind: "treaty-status"}
 	check := func() watcher.Record {
 		t.Helper()

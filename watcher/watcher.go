@@ -28,8 +28,8 @@ type Source struct {
 	Selector string // CSS selector for the article body, "" for automatic extraction
 	Ignore   []*regexp.Regexp
 	Origin   string // where it was declared: "seed", "config", "added" or "discovered"
-	Kind     string // "" for a news article; "treaty-status" for the UN depositary record
-	Robots   *bool  // honour robots.txt; nil for the fetcher's default
+	Kind     Kind
+	Robots   *bool // honour robots.txt; nil for the fetcher's default
 	// Render is how the page is loaded: "" with a plain HTTP request, RenderBrowser in
 	// headless Chromium for pages that write their article with JavaScript.
 	Render string
@@ -43,8 +43,27 @@ type Source struct {
 // RenderBrowser is the Source.Render of a page loaded in a browser.
 const RenderBrowser = "browser"
 
-// Kinds of sources other than news articles.
-const KindTreatyStatus = "treaty-status"
+// Kind is what a source is: a news article, or another kind of page the pipeline reads
+// in its own way.
+type Kind string
+
+// Kinds of sources.
+const (
+	KindArticle      Kind = ""              // a news article
+	KindTreatyStatus Kind = "treaty-status" // the UN depositary's status of the Convention
+)
+
+// SourceStatus is where a source stands after its latest check.
+type SourceStatus string
+
+// Source statuses. A state never written reads as StatusNew.
+const (
+	StatusNew     SourceStatus = ""
+	StatusOK      SourceStatus = "ok"      // the latest check confirmed the article
+	StatusGone    SourceStatus = "gone"    // 404, 410 or redirected away
+	StatusFailing SourceStatus = "failing" // the latest checks failed (network, 5xx, blocked)
+	StatusSuspect SourceStatus = "suspect" // the latest text looks like an error page: not taken yet
+)
 
 // Event types.
 const (
@@ -129,20 +148,20 @@ type Snapshot struct {
 
 // State is what the pipeline remembers of a source between checks.
 type State struct {
-	ETag         string    `json:"etag,omitempty"`
-	LastModified string    `json:"last_modified,omitempty"`
-	BodyHash     string    `json:"body_hash,omitempty"`
-	Snapshot     string    `json:"snapshot,omitempty"` // latest snapshot id
-	Lang         string    `json:"lang,omitempty"`
-	Status       string    `json:"status,omitempty"` // "ok", "gone", "failing", "suspect"
-	Result       string    `json:"result,omitempty"` // the last check's result: why a failing source fails (blocked, needs-js)
-	Failures     int       `json:"failures,omitempty"`
-	Alerted      bool      `json:"alerted,omitempty"` // a fetch.failed was sent for the current failure streak
-	Suspects     int       `json:"suspects,omitempty"`
-	LastCheck    time.Time `json:"last_check"`
-	LastChange   time.Time `json:"last_change"`
-	LastError    string    `json:"last_error,omitempty"`
-	RetryAt      time.Time `json:"retry_at,omitzero"` // a failing source is not checked on schedule before this
+	ETag         string       `json:"etag,omitempty"`
+	LastModified string       `json:"last_modified,omitempty"`
+	BodyHash     string       `json:"body_hash,omitempty"`
+	Snapshot     string       `json:"snapshot,omitempty"` // latest snapshot id
+	Lang         string       `json:"lang,omitempty"`
+	Status       SourceStatus `json:"status,omitempty"`
+	Result       string       `json:"result,omitempty"` // the last check's result: why a failing source fails (blocked, needs-js)
+	Failures     int          `json:"failures,omitempty"`
+	Alerted      bool         `json:"alerted,omitempty"` // a fetch.failed was sent for the current failure streak
+	Suspects     int          `json:"suspects,omitempty"`
+	LastCheck    time.Time    `json:"last_check"`
+	LastChange   time.Time    `json:"last_change"`
+	LastError    string       `json:"last_error,omitempty"`
+	RetryAt      time.Time    `json:"retry_at,omitzero"` // a failing source is not checked on schedule before this
 	// Regions and Fingerprint are the extractor's fast path (see Fingerprinter): where the
 	// article lay in the page, and the hash of those regions' text when it was last extracted.
 	Regions     json.RawMessage `json:"regions,omitempty"`

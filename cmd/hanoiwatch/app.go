@@ -259,7 +259,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		FailAfter:    d.FailAfter,
 		BackoffMax:   d.BackoffMax,
 		Log:          a.log,
-		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
+		Interpreters: map[watcher.Kind]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
 	}, nil
 }
 

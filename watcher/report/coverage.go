@@ -84,7 +84,7 @@ func (s *Service) Coverage() (Coverage, error) {
 			counts[k] = w
 		}
 		w.Articles++
-		if st.Status == "gone" {
+		if st.Status == watcher.StatusGone {
 			w.Gone++
 		}
 	}

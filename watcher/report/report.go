@@ -84,10 +84,10 @@ type SourceView struct {
 	Name       string          `json:"name"`
 	URL        string          `json:"url"`
 	Origin     string          `json:"origin,omitempty"`
-	Kind       string          `json:"kind,omitempty"`
+	Kind       watcher.Kind    `json:"kind,omitempty"`
 	Lang       string          `json:"lang,omitempty"`
 	Schedule   string          `json:"schedule,omitempty"`
-	Status     string          `json:"status"` // the state's status, "new" before the first check
+	Status     string          `json:"status"` // the state's status; "new" before the first check, "blocked" or "needs-script" for a failing source the site refused
 	LastCheck  time.Time       `json:"last_check,omitzero"`
 	LastChange time.Time       `json:"last_change,omitzero"`
 	NextCheck  time.Time       `json:"next_check,omitzero"`
@@ -157,12 +157,12 @@ func (s *Service) view(src watcher.Source) (SourceView, error) {
 		return SourceView{}, err
 	}
 	v := SourceView{Name: src.Name, URL: src.URL, Origin: src.Origin, Kind: src.Kind, Lang: src.Lang, Schedule: src.Schedule,
-		Status: st.Status, LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.List.Next(src, st),
+		Status: string(st.Status), LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.List.Next(src, st),
 		Snapshots: len(snaps), State: st}
 	switch {
 	case v.Status == "":
 		v.Status = "new"
-	case v.Status == "failing" && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
+	case st.Status == watcher.StatusFailing && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
 		v.Status = st.Result // why it fails, when the answer is the site's and not the network's
 	}
 	return v, nil
