@@ -17,6 +17,7 @@ import (
 	"hanoiwatch/notify"
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/fetch"
 	"hanoiwatch/watcher/render"
 	"hanoiwatch/watcher/report"
@@ -252,7 +253,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 	return &watcher.Watcher{
 		Router:       router,
 		Fetcher:      fetcher,
-		Extractor:    pageExtractor{},
+		Extractor:    article.Extractor{},
 		Store:        a.store,
 		Figures:      figureExtractor(),
 		SuspectAfter: d.SuspectAfter,

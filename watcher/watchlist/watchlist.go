@@ -37,6 +37,7 @@ type Store interface {
 	Removed() (map[string]bool, error)
 	AddSource(a store.Added) error
 	RemoveSource(name string) error
+	RecordCoverage(found []store.Discovered, known []watcher.Source, canonical func(string) string) ([]store.Outcome, error)
 }
 
 // List is the watch list of one database.
