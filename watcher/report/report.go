@@ -25,7 +25,7 @@ type Store interface {
 	Snapshots(source string) ([]watcher.Snapshot, error)
 	Text(source, id string) (string, error)
 	Checks(source string, n int) ([]watcher.Check, error)
-	Events(since time.Time, types ...string) ([]watcher.Event, error)
+	EventsPage(q store.EventQuery) ([]watcher.Event, string, error)
 }
 
 // CoverageStore is the part of the store that keeps what discovery found; a Store
