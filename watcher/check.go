@@ -327,7 +327,7 @@ func (c *checkRun) content(p *Page) {
 		c.rec.Check.Result = ResultBlocked
 		return
 	}
-	if len(text) < shellText+len(art.Title)*2 && scriptShell(p.Body) {
+	if c.src.Render == "" && len(text) < shellText+len(art.Title)*2 && scriptShell(p.Body) {
 		c.fail(p.Status, NeedsScriptHint)
 		c.rec.Check.Result = ResultNeedsScript
 		return
@@ -443,7 +443,8 @@ const NeedsScriptHint = "the page holds no article text without JavaScript: set 
 const shellText = 200
 
 // scriptShell reports whether a page is an application shell: its article is drawn by
-// scripts, so that read without running them it holds nothing but its title. It has a
+// scripts, so that read without running them it holds nothing but its title. (A page
+// rendered in a browser has run them: an empty one is no shell but an empty page.) It has a
 // script, and its body shows less than shellText bytes of text outside scripts, styles,
 // <noscript> (which holds the "enable JavaScript" notice) and <template>. A page whose
 // menus are in the markup and whose article comes from a script is not told apart from a

@@ -465,3 +465,16 @@ func (i *interpreter) Interpret(_ watcher.Source, _, _ string, ev watcher.Event)
 	ev.Type = "treaty.read"
 	return []watcher.Event{ev}, nil
 }
+
+// A page rendered in a browser has run its scripts: however little text it shows, the
+// hint to render it does not apply.
+func TestRenderedShell(t *testing.T) {
+	w := &watcher.Watcher{Fetcher: &script{a: answer{status: 200, body: shell}}, Extractor: paragraphs{}, Store: newMemory(), Figures: figures.New(nil)}
+	rec, err := w.Check(context.Background(), watcher.Source{Name: "spa", URL: srcURL, Render: watcher.RenderBrowser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Check.Result == watcher.ResultNeedsScript {
+		t.Fatalf("rendered page: %+v", rec.Check)
+	}
+}

@@ -51,9 +51,10 @@ type app struct {
 	list watchlist.List
 	// browser renders the sources with render: browser: one Chromium for the process,
 	// made by the first pipeline that needs it and closed by close.
-	browser *render.Browser
-	store   *store.Store
-	log     *slog.Logger
+	browser  *render.Browser
+	store    *store.Store
+	demoMark *store.Demo // the store was made by `hanoiwatch demo`: what it watched
+	log      *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -143,8 +144,22 @@ func (a *app) load() error {
 	if err != nil {
 		return err
 	}
+	return a.useStore(s)
+}
+
+// useStore makes s the open store. A database made by `hanoiwatch demo` watches what the
+// demo watched, on the demo's news site, not the sources of the config or the seeds: its
+// snapshots are of that site's made-up articles, and must not be shown under the URLs of
+// the real ones.
+func (a *app) useStore(s *store.Store) error {
 	a.store = s
 	a.list.Store = s
+	d, demo, err := s.Demo()
+	if err != nil || !demo {
+		return err
+	}
+	a.demoMark = &d
+	a.list.Declared = demoSources(d)
 	return nil
 }
 
@@ -218,6 +233,14 @@ func (a *app) sources() ([]watcher.Source, error) {
 	return a.list.Sources()
 }
 
+// notice is what the dashboard and the API say of the open database as a whole.
+func (a *app) notice() string {
+	if a.demoMark != nil {
+		return demoNotice(*a.demoMark)
+	}
+	return ""
+}
+
 // useConfig makes c the running configuration, its sources converted into the declared
 // watch list. An error (a bad ignore pattern) changes nothing.
 func (a *app) useConfig(c config.Config) error {
@@ -227,6 +250,9 @@ func (a *app) useConfig(c config.Config) error {
 	}
 	c.Sources = nil
 	a.cfg, a.list.Declared, a.list.Render = c, declared, c.Defaults.Render
+	if a.demoMark != nil { // a config reloaded on a demo database (see useStore)
+		a.list.Declared = demoSources(*a.demoMark)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -23,14 +24,19 @@ import (
 const checkParallel = 32
 
 func (a *app) checkCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, strict bool
 	cmd := &cobra.Command{
 		Use:   "check [NAME...]",
 		Short: "Check all (or the named) sources once and report what changed",
 		Long: `Fetches every source (or the named ones), stores new snapshots and prints the events.
-A failing source is reported and the others go on; the exit code is non-zero only
-when the run itself cannot happen (bad config, database locked or unwritable).
-With --json, stdout carries the events as JSON Lines and nothing else.`,
+A failing source is reported and the others go on.
+With --json, stdout carries the events as JSON Lines and nothing else.
+
+Exit codes, for cron and CI:
+  0  the run happened
+  1  the run could not happen (bad config or flag, unknown source, database locked or unwritable)
+  2  sources failed (failed, blocked, needs-js): every one checked, or with --strict any one
+  3  with --strict: no source failed and the run found changes (any event but fetch.failed)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := a.open(); err != nil {
 				return err
@@ -58,17 +64,65 @@ With --json, stdout carries the events as JSON Lines and nothing else.`,
 			// The events are in the outbox once recorded; delivering them is the last step.
 			tally := &notify.Tally{}
 			disp.Observer = tally
-			err = errors.Join(a.check(cmd, w, srcs, asJSON), disp.Flush(cmd.Context()))
+			done, err := a.check(cmd, w, srcs, asJSON)
+			err = errors.Join(err, disp.Flush(cmd.Context()))
 			summary := a.out
 			if asJSON {
 				summary = a.errOut
 			}
 			printDeliveries(summary, tally)
-			return err
+			if err != nil {
+				return err
+			}
+			return outcome(done, strict)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the events as JSON Lines on stdout (the summary goes to stderr)")
+	cmd.Flags().BoolVar(&strict, "strict", false, "exit 2 when any source failed, 3 when changes were found (see the exit codes)")
 	return cmd
+}
+
+// Exit codes of `check` besides 0 and 1 (see checkCmd's Long).
+const (
+	exitFailed  = 2
+	exitChanged = 3
+)
+
+// exitError ends the command with a code of its own; main prints it and exits with Code.
+type exitError struct {
+	Code int
+	Msg  string
+}
+
+func (e *exitError) Error() string { return e.Msg }
+
+// outcome is a run's exit status: sources failed (all of them, or with strict any one),
+// or with strict changes found.
+func outcome(done []checked, strict bool) error {
+	var checkedN, failed, changed int
+	for _, c := range done {
+		if c.src.Name == "" {
+			continue // not checked: the run was interrupted
+		}
+		checkedN++
+		switch c.rec.Check.Result {
+		case watcher.ResultFailed, watcher.ResultBlocked, watcher.ResultNeedsScript:
+			failed++
+		}
+		for _, e := range c.rec.Events {
+			if e.Type != watcher.FetchFailed {
+				changed++
+				break
+			}
+		}
+	}
+	switch {
+	case failed > 0 && (strict || failed == checkedN):
+		return &exitError{exitFailed, fmt.Sprintf("%d of %d sources failed", failed, checkedN)}
+	case strict && changed > 0:
+		return &exitError{exitChanged, fmt.Sprintf("%d of %d sources changed", changed, checkedN)}
+	}
+	return nil
 }
 
 type checked struct {
@@ -76,7 +130,9 @@ type checked struct {
 	rec watcher.Record
 }
 
-func (a *app) check(cmd *cobra.Command, w *watcher.Watcher, srcs []watcher.Source, asJSON bool) error {
+// check checks srcs, prints their events and the summary, and returns the checks in the
+// order of srcs (a zero entry for a source the run did not reach).
+func (a *app) check(cmd *cobra.Command, w *watcher.Watcher, srcs []watcher.Source, asJSON bool) ([]checked, error) {
 	var bar *progressbar.ProgressBar
 	if f, ok := a.errOut.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
 		bar = progressbar.NewOptions(len(srcs), progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("checking"),
@@ -122,7 +178,7 @@ func (a *app) check(cmd *cobra.Command, w *watcher.Watcher, srcs []watcher.Sourc
 		}
 	}
 	printSummary(summary, byOrder)
-	return err
+	return byOrder, err
 }
 
 func printSummary(w io.Writer, cs []checked) {
@@ -135,7 +191,7 @@ func printSummary(w io.Writer, cs []checked) {
 		}
 		r := c.rec.Check
 		counts[r.Result]++
-		detail := r.Error
+		detail := cause(r.Error)
 		if detail == "" && len(c.rec.Events) > 0 {
 			detail = c.rec.Events[0].Type
 			if d := c.rec.Events[0].Diff; d != nil {
@@ -191,4 +247,26 @@ func printEvent(w io.Writer, e watcher.Event) {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
 	}
+}
+
+// cause is what the summary says of a check's error: the cause without the request it
+// happened to ("GET https://...: " comes first in the fetcher's errors, and a long URL left
+// the cause cut off), and the few words that name it in the network's errors ("no such
+// host" for a DNS lookup that found none, whatever the resolver said around it).
+func cause(msg string) string {
+	if strings.HasPrefix(msg, "GET ") {
+		if _, rest, ok := strings.Cut(msg, ": "); ok {
+			msg = rest
+		}
+	}
+	for _, c := range []string{"no such host", "connection refused", "connection reset by peer", "network is unreachable",
+		"no route to host", "server misbehaving"} {
+		if strings.Contains(msg, c) {
+			return c
+		}
+	}
+	if i := strings.Index(msg, "x509: "); i >= 0 {
+		return "TLS: " + msg[i+len("x509: "):]
+	}
+	return msg
 }

@@ -252,7 +252,7 @@ sources:
 func (e *coverageEnv) hw(args ...string) (string, string) {
 	e.t.Helper()
 	out, errOut, err := hw(e.t, append(args, "--config", e.cfg, "--db", e.db)...)
-	if err != nil {
+	if err := ran(err); err != nil {
 		e.t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, errOut)
 	}
 	return out, errOut

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,10 @@ import (
 )
 
 func (a *app) demoCmd() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		color  string
+	)
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Show the whole loop offline: a local news site, a check, edits, a second check",
@@ -27,14 +31,20 @@ article, a paragraph added to another, a third article taken down — and checks
 The database is a temporary file unless --db is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.demo(cmd, asJSON)
+			paint, err := colored(a.out, color)
+			if err != nil {
+				return err
+			}
+			return a.demo(cmd, asJSON, paint)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the events as JSON Lines on stdout")
+	cmd.Flags().StringVar(&color, "color", "auto", "colour the diff: auto (on a terminal only), always, never")
 	return cmd
 }
 
-func (a *app) demo(cmd *cobra.Command, asJSON bool) error {
+// demo runs the demo; paint colours its diff.
+func (a *app) demo(cmd *cobra.Command, asJSON, paint bool) error {
 	site := fixture.New()
 	// Without ETags every check downloads and extracts the page, so the second check shows
 	// the extractor ignoring the churn rather than the server answering 304.
@@ -59,10 +69,14 @@ func (a *app) demo(cmd *cobra.Command, asJSON bool) error {
 		return err
 	}
 	defer a.close()
-	var srcs []watcher.Source
+	mark := store.Demo{Site: base, Made: time.Now().UTC()}
 	for _, n := range site.Names() {
-		srcs = append(srcs, watcher.Source{Name: n, URL: base + site.Path(n), Origin: "demo"})
+		mark.Sources = append(mark.Sources, store.DemoSource{Name: n, URL: base + site.Path(n)})
 	}
+	if err := a.store.MarkDemo(mark); err != nil {
+		return err
+	}
+	srcs := demoSources(mark)
 	w, err := a.newWatcher()
 	if err != nil {
 		return err
@@ -73,11 +87,11 @@ func (a *app) demo(cmd *cobra.Command, asJSON bool) error {
 		}
 	}
 	say("== a local news site at %s with %d articles; first check:\n\n", base, len(srcs))
-	if err := a.check(cmd, w, srcs, asJSON); err != nil {
+	if _, err := a.check(cmd, w, srcs, asJSON); err != nil {
 		return err
 	}
 	say("\n== a second check with only the boilerplate changed (counters, related links, ads):\n\n")
-	if err := a.check(cmd, w, srcs, asJSON); err != nil {
+	if _, err := a.check(cmd, w, srcs, asJSON); err != nil {
 		return err
 	}
 	say("\n== the coverage moves: vtv now says 72 countries signed, vietnamplus adds a paragraph,\n" +
@@ -89,7 +103,7 @@ func (a *app) demo(cmd *cobra.Command, asJSON bool) error {
 		return err
 	}
 	site.Remove("baochinhphu")
-	if err := a.check(cmd, w, srcs, asJSON); err != nil {
+	if _, err := a.check(cmd, w, srcs, asJSON); err != nil {
 		return err
 	}
 	if asJSON {
@@ -102,7 +116,11 @@ func (a *app) demo(cmd *cobra.Command, asJSON bool) error {
 	}
 	from, _ := a.store.Text("vtv", snaps[len(snaps)-2].ID)
 	to, _ := a.store.Text("vtv", snaps[len(snaps)-1].ID)
-	fmt.Fprint(a.out, diff.Colorize(diff.Compute(from, to).Unified))
+	unified := diff.Compute(from, to).Unified
+	if paint {
+		unified = diff.Colorize(unified)
+	}
+	fmt.Fprint(a.out, unified)
 	events, err := a.store.Events(snaps[len(snaps)-1].Time, watcher.ArticleChanged)
 	if err != nil {
 		return err
@@ -115,6 +133,24 @@ func (a *app) demo(cmd *cobra.Command, asJSON bool) error {
 		}
 	}
 	return nil
+}
+
+// originDemo is the origin of the sources of a database made by `hanoiwatch demo`.
+const originDemo = "demo"
+
+// demoSources are the sources a demo database watches: the demo's made-up articles.
+func demoSources(d store.Demo) []watcher.Source {
+	out := make([]watcher.Source, len(d.Sources))
+	for i, s := range d.Sources {
+		out[i] = watcher.Source{Name: s.Name, URL: s.URL, Origin: originDemo}
+	}
+	return out
+}
+
+// demoNotice is what the dashboard and the API say of a database made by `hanoiwatch demo`.
+func demoNotice(d store.Demo) string {
+	return fmt.Sprintf("A demo database, made by `hanoiwatch demo` on %s: its articles come from a made-up news site the demo served at %s, not from the real sites their names suggest.",
+		d.Made.Format("2006-01-02 15:04 MST"), d.Site)
 }
 
 // demoParagraph is the paragraph the demo adds to one article: written for hanoiwatch,

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
+
+	"github.com/mattn/go-isatty"
 )
 
 // short abbreviates a snapshot id for tables.
@@ -39,4 +44,19 @@ func figureName(subject, key string) string {
 
 func splitLines(s string) []string {
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// colored says whether output to w is coloured, for a --color flag's mode: "always";
+// "auto", only on a terminal, never into a file or a pipe; "never".
+func colored(w io.Writer, mode string) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		f, ok := w.(*os.File)
+		return ok && isatty.IsTerminal(f.Fd()), nil
+	}
+	return false, fmt.Errorf("--color %q: want auto, always or never", mode)
 }

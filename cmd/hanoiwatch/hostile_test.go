@@ -105,7 +105,7 @@ func (e *hostileEnv) run(first bool) ([]watcher.Event, string) {
 	t := e.t
 	t.Helper()
 	out, summary, err := hw(t, "check", "--json", "--config", e.cfg, "--db", e.db, "vtv", "hostile")
-	if err != nil {
+	if err := ran(err); err != nil {
 		t.Fatalf("check: %v\n%s", err, summary)
 	}
 	var good, bad []watcher.Event

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -27,6 +28,9 @@ func main() {
 	defer stop()
 	if err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "hanoiwatch:", err)
+		if ee, ok := errors.AsType[*exitError](err); ok {
+			os.Exit(ee.Code)
+		}
 		os.Exit(1)
 	}
 }

@@ -5,9 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +28,15 @@ func hw(t *testing.T, args ...string) (string, string, error) {
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
 	return out.String(), errOut.String(), err
+}
+
+// ran drops check's verdict on the sources (exit codes 2 and 3, for cron and CI): the run
+// happened, and the tests read what it found. Any other error is kept.
+func ran(err error) error {
+	if _, ok := errors.AsType[*exitError](err); ok {
+		return nil
+	}
+	return err
 }
 
 // events decodes JSON Lines; any other line on stdout fails the test.
@@ -77,7 +91,7 @@ func newEnv(t *testing.T, site *fixture.Site, extra string) *env {
 func (e *env) check(names ...string) []watcher.Event {
 	e.t.Helper()
 	out, errOut, err := hw(e.t, append([]string{"check", "--json", "--config", e.cfg, "--db", e.db}, names...)...)
-	if err != nil {
+	if err := ran(err); err != nil {
 		e.t.Fatalf("check: %v\n%s", err, errOut)
 	}
 	return events(e.t, out)
@@ -203,6 +217,22 @@ func TestCheckUnknownSource(t *testing.T) {
 	}
 }
 
+// A read command on a name that is not watched says so; on a watched source never checked,
+// it says that instead.
+func TestReadUnknownSource(t *testing.T) {
+	e := newEnv(t, fixture.New(), "")
+	for _, args := range [][]string{{"diff", "nosuch"}, {"snapshots", "nosuch"}, {"show", "nosuch"}, {"figures", "nosuch"}} {
+		_, _, err := hw(t, append(args, "--config", e.cfg, "--db", e.db)...)
+		if err == nil || !strings.Contains(err.Error(), `unknown source "nosuch"`) {
+			t.Errorf("%s: err = %v", strings.Join(args, " "), err)
+		}
+	}
+	_, _, err := hw(t, "diff", "vtv", "--config", e.cfg, "--db", e.db)
+	if err == nil || !strings.Contains(err.Error(), "vtv has no snapshots yet (has it been checked?") {
+		t.Errorf("diff of a source never checked: err = %v", err)
+	}
+}
+
 func TestCheckLockedDatabase(t *testing.T) {
 	e := newEnv(t, fixture.New(), "")
 	a := &app{out: &bytes.Buffer{}, errOut: &bytes.Buffer{}, dbPath: e.db, cfgPath: e.cfg}
@@ -307,5 +337,75 @@ func TestFiguresCommand(t *testing.T) {
 	out, _, err = hw(t, "figures", "vtv", "--config", e.cfg, "--db", e.db)
 	if err != nil || !strings.Contains(out, "65 (") || !strings.Contains(out, "→ 72 (") {
 		t.Fatalf("figures vtv: %v\n%s", err, out)
+	}
+}
+
+// `check`'s exit codes, from the real binary: 0 when the run happened, 2 when every source
+// failed, and with --strict 2 when any failed and 3 when changes were found; 1 when the run
+// could not happen. The summary names the cause of a failure, not the URL.
+func TestCheckExitCodes(t *testing.T) {
+	bin := binary(t)
+	e := newEnv(t, fixture.New(), "")
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + dead.Addr().String() + "/thoi-su/an-article-whose-url-is-long-enough-to-be-cut-off-in-the-summary-123456.htm"
+	dead.Close() // nothing listens there now: connection refused
+	cfg, err := os.ReadFile(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := filepath.Join(t.TempDir(), "mixed.yaml")
+	if err := os.WriteFile(mixed, fmt.Appendf(cfg, "  - name: dead\n    url: %s\n", deadURL), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code := func(args ...string) (int, string) {
+		t.Helper()
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"first run, strict: changes found", []string{"check", "--strict", "--config", e.cfg, "--db", e.db}, exitChanged},
+		{"nothing changed, strict", []string{"check", "--strict", "--config", e.cfg, "--db", e.db}, 0},
+		{"one source of several failed", []string{"check", "--config", mixed, "--db", e.db}, 0},
+		{"one source of several failed, strict", []string{"check", "--strict", "--config", mixed, "--db", e.db}, exitFailed},
+		{"every source failed", []string{"check", "--config", mixed, "--db", e.db, "dead"}, exitFailed},
+		{"unknown source", []string{"check", "--config", mixed, "--db", e.db, "nosuch"}, 1},
+		{"bad flag", []string{"check", "--no-such-flag", "--config", e.cfg, "--db", e.db}, 1},
+	}
+	for _, tt := range tests {
+		got, out := code(tt.args...)
+		if got != tt.want {
+			t.Fatalf("%s: exit %d, want %d\n%s", tt.name, got, tt.want, out)
+		}
+		if slices.Contains(tt.args, mixed) && tt.want != 1 && !regexp.MustCompile(`(?m)^dead\s+failed\s+-\s+\S+\s+connection refused$`).MatchString(out) {
+			t.Fatalf("%s: the summary does not give the cause:\n%s", tt.name, out)
+		}
+	}
+}
+
+func TestCause(t *testing.T) {
+	tests := []struct{ msg, want string }{
+		{`GET https://vtv.vn/a-long-article-123.htm: dial tcp: lookup vtv.vn on 127.0.0.53:53: no such host`, "no such host"},
+		{`GET https://vtv.vn/a.htm: timed out after 30s`, "timed out after 30s"},
+		{`GET https://vtv.vn/a.htm: connection refused`, "connection refused"},
+		{`GET https://vtv.vn/a.htm: tls: failed to verify certificate: x509: certificate has expired or is not yet valid`, "TLS: certificate has expired or is not yet valid"},
+		{"HTTP 404 Not Found", "HTTP 404 Not Found"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := cause(tt.msg); got != tt.want {
+			t.Errorf("cause(%q) = %q, want %q", tt.msg, got, tt.want)
+		}
 	}
 }

@@ -68,15 +68,13 @@ func (a *app) loadReadOnly() error {
 	if err != nil {
 		return err
 	}
-	a.store = s
-	a.list.Store = s
-	return nil
+	return a.useStore(s)
 }
 
 // serveHandler is the dashboard and API on the open store: the read models and the
 // outbox, with no daemon to take changes.
 func (a *app) serveHandler() (http.Handler, error) {
-	srv := &web.Server{Reports: a.service(), Outbox: a.store, Captures: a.store, Token: a.cfg.HTTP.Token, Log: a.log,
+	srv := &web.Server{Reports: a.service(), Outbox: a.store, Captures: a.store, Token: a.cfg.HTTP.Token, Log: a.log, Notice: a.notice(),
 		Ready: func() error { return nil }}
 	return srv.Handler(), nil
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"text/tabwriter"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/diff"
@@ -133,6 +131,10 @@ GET /api/sources/NAME/diff: the lines, the word-level hunks and the figures that
 				return err
 			}
 			defer a.close()
+			paint, err := colored(a.out, color)
+			if err != nil {
+				return err
+			}
 			from, to := "", ""
 			switch len(args) {
 			case 2:
@@ -153,8 +155,7 @@ GET /api/sources/NAME/diff: the lines, the word-level hunks and the figures that
 				return nil
 			}
 			out := fmt.Sprintf("--- %s %s\n+++ %s %s\n%s", args[0], dv.From, args[0], dv.To, d.Unified)
-			f, isFile := a.out.(*os.File)
-			if color == "always" || (color == "auto" && isFile && isatty.IsTerminal(f.Fd())) {
+			if paint {
 				out = diff.Colorize(out)
 			}
 			fmt.Fprint(a.out, out)

@@ -77,7 +77,7 @@ func newTreatyEnv(t *testing.T, head, news string) *treatyEnv {
 func (e *treatyEnv) check(names ...string) ([]watcher.Event, string) {
 	e.t.Helper()
 	out, errOut, err := hw(e.t, append([]string{"check", "--json", "--config", e.cfg, "--db", e.db}, names...)...)
-	if err != nil {
+	if err := ran(err); err != nil {
 		e.t.Fatalf("check: %v\n%s", err, errOut)
 	}
 	return events(e.t, out), errOut

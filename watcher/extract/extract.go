@@ -58,7 +58,7 @@ func (a Article) Text() string {
 
 // Options tune HTML.
 type Options struct {
-	Selector string // CSS selector for the article body; when set, it overrides automatic body extraction (title/lead still found)
+	Selector string // CSS selector for the article body; when set, it overrides automatic body extraction (the title and a lead the page names as such still found)
 	URL      string // page URL (for the extractor's heuristics / relative links)
 }
 
@@ -147,7 +147,7 @@ func HTML(page string, opt Options) (a Article, err error) {
 			bodyStart = nil // the body starts before the title: no lead zone between them
 		}
 	}
-	a.Lead, a.Body = dedupLead(findLead(ix, title, bodyStart), a.Body)
+	a.Lead, a.Body = dedupLead(findLead(ix, title, bodyStart, opt.Selector != ""), a.Body)
 	a.Regions = regions(ix, title, a)
 
 	a.Lang = pageLang(doc)

@@ -222,7 +222,8 @@ func TestIsFurniture(t *testing.T) {
 }
 
 // TestSelector checks that a selector replaces body extraction, leaving its share boxes out,
-// while title and lead are still found.
+// while the title and a lead the page names as such are still found, and nothing else
+// from outside the selection.
 func TestSelector(t *testing.T) {
 	const lead = "Strong electronics sales pushed exports to a record, the ministry said, but officials warned of slower demand ahead."
 	page := article("en", `<p class="standfirst">`+lead+`</p>`, `<div class="share-tools">Share <a href="#">Facebook</a></div><p>Short closing line.</p>`)
@@ -236,6 +237,23 @@ func TestSelector(t *testing.T) {
 	}
 	if a.Title != "Exports rise 12% in nine months" || a.Lead != lead {
 		t.Errorf("Title %q, Lead %q", a.Title, a.Lead)
+	}
+	// A selector that leaves paragraphs out keeps them out: the text is the title, the lead
+	// the page names and the selection, not the paragraphs between them.
+	c, err := HTML(page, Options{Selector: "div.article-body p:nth-child(n+3)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Text(); got != strings.Join(append(append([]string{a.Title, lead}, bodyParas[2:]...), "Short closing line."), "\n") {
+		t.Errorf("nth-child selection: Text =\n%s", got)
+	}
+	plain := article("en", "", "")
+	d, err := HTML(plain, Options{Selector: "div.article-body p:nth-child(n+3)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Lead != "" || strings.Join(d.Body, "\n") != strings.Join(bodyParas[2:], "\n") {
+		t.Errorf("nth-child selection without a named lead: Lead %q, Body %q", d.Lead, d.Body)
 	}
 	// A selector for every paragraph gives each once.
 	b, err := HTML(page, Options{Selector: "div.article-body, div.article-body p"})

@@ -132,7 +132,12 @@ func inFurniture(n *html.Node) bool {
 // the title or the body: that is where extractors drop a lead that has no telling class, and
 // the restriction keeps out boxes nested off that path (captions, people boxes, teasers).
 // Short lines, link lists and date/byline/counter lines are never a lead.
-func findLead(ix *index, title, bodyStart *html.Node) string {
+//
+// named restricts the lead to the elements whose names say so, without the positional pass:
+// under a selector, the paragraphs between the title and the selection that the page does
+// not call a lead are text the user left out (div.body p:nth-child(n+3) leaves out the
+// first two paragraphs of div.body), and must stay out.
+func findLead(ix *index, title, bodyStart *html.Node, named bool) string {
 	if title == nil && bodyStart == nil {
 		return ""
 	}
@@ -195,7 +200,7 @@ func findLead(ix *index, title, bodyStart *html.Node) string {
 		}
 	}
 
-	if bounded {
+	if bounded && !named {
 		box := title
 		for box != nil && !contains(box, bodyStart) {
 			box = box.Parent

@@ -559,3 +559,23 @@ func TestUpgradeSchema2(t *testing.T) {
 		return nil
 	})
 }
+
+func TestDemoMark(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hw.db")
+	s := open(t, path, Options{})
+	if _, demo, err := s.Demo(); demo || err != nil {
+		t.Fatalf("a new database: Demo = %v, %v", demo, err)
+	}
+	want := Demo{Site: "http://127.0.0.1:4242", Made: time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC),
+		Sources: []DemoSource{{Name: "vtv", URL: "http://127.0.0.1:4242/vtv.html"}}}
+	if err := s.MarkDemo(want); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// The mark is in the file, and a read-only opening sees it.
+	s = open(t, path, Options{ReadOnly: true})
+	got, demo, err := s.Demo()
+	if !demo || err != nil || got.Site != want.Site || !got.Made.Equal(want.Made) || len(got.Sources) != 1 || got.Sources[0] != want.Sources[0] {
+		t.Errorf("Demo = %+v, %v, %v; want %+v", got, demo, err, want)
+	}
+}

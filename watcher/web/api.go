@@ -44,6 +44,10 @@ type Server struct {
 	Log      *slog.Logger
 	Now      func() time.Time // the dashboard's clock; nil for time.Now
 	Captures CaptureStore     // the responses as served; nil: their routes are not served
+	// Notice is a warning about the whole database, shown at the top of every dashboard
+	// page and sent with every API answer as the Hanoiwatch-Notice header: a database
+	// made by `hanoiwatch demo` says so. Empty for none.
+	Notice string
 }
 
 // Errors the handlers map to HTTP statuses.
@@ -114,6 +118,9 @@ func (s *Server) api(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code, v, err := h(r)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if s.Notice != "" {
+			w.Header().Set("Hanoiwatch-Notice", s.Notice)
+		}
 		if err != nil {
 			code = status(err)
 			if code == http.StatusInternalServerError && s.Log != nil {

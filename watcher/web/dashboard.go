@@ -93,6 +93,7 @@ type view struct {
 	JSON   string // the page's JSON twin
 	Feed   string // an Atom feed to announce, if any
 	Flash  string // a notice after a redirect
+	Notice string // Server.Notice
 	Status int
 	Data   any
 }
@@ -114,6 +115,7 @@ func (d *dash) page(f pageFunc) http.Handler {
 		if name == "" { // the handler answered itself (a redirect)
 			return
 		}
+		v.Notice = d.s.Notice
 		// Render to a buffer first: a template error must give a clean 500, not half a page.
 		var buf bytes.Buffer
 		if err := d.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
