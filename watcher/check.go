@@ -112,9 +112,9 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.rec.Check.Bytes = len(p.Body)
 		c.page(p)
 	}
-	if err := c.interpret(); err != nil {
+	if err := errors.Join(c.interpret(), c.track()); err != nil {
 		c.rec.Events = nil
-		c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = nil, "", nil
+		c.rec.Snapshot, c.rec.Text, c.rec.Screenshot, c.rec.Figures = nil, "", nil, nil
 		c.rec.State = prev
 		c.rec.State.LastCheck = c.rec.Check.Time
 		c.fail(c.rec.Check.Status, err.Error())
@@ -154,6 +154,28 @@ func (c *checkRun) interpret() error {
 		out = append(out, evs...)
 	}
 	c.rec.Events = out
+	return nil
+}
+
+// track follows the source's figures onto the snapshot this check stores, so that its
+// figure history is recorded with the snapshot (and outlives it, under retention). A news
+// article only: the official record's counts are read by its own kind. A track missing
+// while the source has snapshots (a database from before tracks) starts from the previous
+// snapshot when it was read.
+func (c *checkRun) track() error {
+	if c.rec.Snapshot == nil || c.src.Kind != KindArticle || c.w.Figures == nil {
+		return nil
+	}
+	t, err := c.w.Store.Figures(c.src.Name)
+	if err != nil {
+		return fmt.Errorf("read the figures of %s: %w", c.src.Name, err)
+	}
+	if t.Version == "" && c.old != "" {
+		t = c.w.Figures.Follow(t, figures.Version{ID: c.prev.Snapshot, Time: c.prev.LastChange, Text: c.old, Lang: c.prev.Lang})
+	}
+	s := c.rec.Snapshot
+	t = c.w.Figures.Follow(t, figures.Version{ID: s.ID, Time: s.Time, Text: c.rec.Text, Lang: s.Lang})
+	c.rec.Figures = &t
 	return nil
 }
 

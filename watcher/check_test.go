@@ -90,12 +90,13 @@ type memory struct {
 	mu      sync.Mutex
 	states  map[string]watcher.State
 	texts   map[string]string
+	figures map[string]figures.Track
 	records []watcher.Record
 	fail    error // Record fails with it when set
 }
 
 func newMemory() *memory {
-	return &memory{states: map[string]watcher.State{}, texts: map[string]string{}}
+	return &memory{states: map[string]watcher.State{}, texts: map[string]string{}, figures: map[string]figures.Track{}}
 }
 
 func (m *memory) State(source string) (watcher.State, error) {
@@ -114,6 +115,12 @@ func (m *memory) Text(source, snapshot string) (string, error) {
 	return t, nil
 }
 
+func (m *memory) Figures(source string) (figures.Track, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.figures[source], nil
+}
+
 func (m *memory) Record(r watcher.Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -123,6 +130,9 @@ func (m *memory) Record(r watcher.Record) error {
 	m.states[r.Source] = r.State
 	if r.Snapshot != nil {
 		m.texts[r.Source+"/"+r.Snapshot.ID] = r.Text
+	}
+	if r.Figures != nil {
+		m.figures[r.Source] = *r.Figures
 	}
 	m.records = append(m.records, r)
 	return nil

@@ -258,6 +258,9 @@ type Record struct {
 	Text       string    // the snapshot's text
 	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
 	Screenshot []byte    // a JPEG of the page that made Snapshot; nil when none was taken
+	// Figures is the source's figures followed onto Snapshot; nil when the check stored
+	// no snapshot or the source is no news article.
+	Figures    *figures.Track
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }
@@ -330,6 +333,9 @@ type Router interface {
 type Store interface {
 	State(source string) (State, error)
 	Text(source, snapshot string) (string, error)
+	// Figures is the source's figures followed through its snapshots so far; the zero
+	// Track when none is recorded.
+	Figures(source string) (figures.Track, error)
 	Record(r Record) error
 }
 

@@ -61,22 +61,18 @@ func (s *Service) Board() (Board, error) {
 		if st.Snapshot == "" {
 			continue
 		}
-		text, err := s.Store.Text(src.Name, st.Snapshot)
-		if err != nil {
-			return out, err
-		}
 		snaps, err := s.Store.Snapshots(src.Name)
 		if err != nil {
 			return out, err
 		}
-		claims := s.Extractor.Extract(text, st.Lang)
-		reports = append(reports, figures.Report{Source: src.Name, Claims: claims})
-		news = append(news, newsReport{source: src, claims: claims, date: articleDate(src, st, snaps)})
-		h, err := s.Figures(src.Name)
+		// The figures recorded with the latest snapshot: no text is read or extracted.
+		t, err := s.track(src.Name)
 		if err != nil {
 			return out, err
 		}
-		out.Series = append(out.Series, SourceSeries{Source: src.Name, Series: h})
+		reports = append(reports, figures.Report{Source: src.Name, Claims: t.Claims})
+		news = append(news, newsReport{source: src, claims: t.Claims, date: articleDate(src, st, snaps)})
+		out.Series = append(out.Series, SourceSeries{Source: src.Name, Series: append([]figures.Series{}, t.Series...)})
 	}
 	out.Rows = crossCheck(figures.Board(reports), news, rec)
 	return out, nil

@@ -24,6 +24,7 @@ type Store interface {
 	State(source string) (watcher.State, error)
 	Snapshots(source string) ([]watcher.Snapshot, error)
 	Text(source, id string) (string, error)
+	Figures(source string) (figures.Track, error)
 	Checks(source string, n int) ([]watcher.Check, error)
 	EventsPage(q store.EventQuery) ([]watcher.Event, string, error)
 }
@@ -319,21 +320,35 @@ func (s *Service) Figures(name string) ([]figures.Series, error) {
 	if err == nil && src.Kind == watcher.KindTreatyStatus {
 		return nil, fmt.Errorf("%s is the official record, not an article: see `hanoiwatch treaty %s`: %w", name, name, ErrInvalid)
 	}
-	snaps, err := s.history(name)
+	t, err := s.track(name)
 	if err != nil {
 		return nil, err
 	}
-	vs := make([]figures.Version, 0, len(snaps))
+	if t.Series == nil {
+		return []figures.Series{}, nil
+	}
+	return t.Series, nil
+}
+
+// track is the source's figures as recorded with its latest snapshot. A database from
+// before tracks were recorded has none, or one behind the latest snapshot: the track is
+// then followed through the snapshots kept.
+func (s *Service) track(name string) (figures.Track, error) {
+	snaps, err := s.history(name)
+	if err != nil || len(snaps) == 0 {
+		return figures.Track{}, err
+	}
+	t, err := s.Store.Figures(name)
+	if err != nil || t.Version == snaps[len(snaps)-1].ID {
+		return t, err
+	}
+	t = figures.Track{}
 	for _, sn := range snaps {
 		text, err := s.Store.Text(name, sn.ID)
 		if err != nil {
-			return nil, err
+			return t, err
 		}
-		vs = append(vs, figures.Version{ID: sn.ID, Time: sn.Time, Text: text, Lang: sn.Lang})
+		t = s.Extractor.Follow(t, figures.Version{ID: sn.ID, Time: sn.Time, Text: text, Lang: sn.Lang})
 	}
-	out := s.Extractor.History(vs)
-	if out == nil {
-		out = []figures.Series{}
-	}
-	return out, nil
+	return t, nil
 }

@@ -161,7 +161,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots, bSourceEvents} {
+		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots, bSourceEvents, bFigures} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -646,6 +646,9 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 				return err
 			}
 		}
+	}
+	if err := putFigures(tx, r.Source, r.Figures); err != nil {
+		return err
 	}
 	for _, e := range r.Events {
 		if err := putEvent(tx, e); err != nil {
