@@ -83,6 +83,12 @@ type Defaults struct {
 	Render       string // how pages are loaded: "http" (a plain request) or "browser" (headless Chromium)
 }
 
+// What a move of the article does, as Source.OnMove.
+const (
+	OnMoveKeep  = "keep"
+	OnMoveAdopt = "adopt"
+)
+
 // Render modes: how a source's page is loaded.
 const (
 	RenderHTTP    = "http"
@@ -139,6 +145,10 @@ type Source struct {
 	Wait string
 	// Screenshot keeps an image of every rendered version that makes a snapshot.
 	Screenshot bool
+	// OnMove is what a redirect of the article to another article URL does, besides the
+	// article.moved event: OnMoveKeep ("", the default) keeps fetching URL, OnMoveAdopt
+	// fetches the new URL from then on.
+	OnMove string
 	// Line is where the source starts in the configuration file, 0 when it
 	// did not come from a file (the embedded seeds).
 	Line int
@@ -201,8 +211,8 @@ func (e Endpoint) Webhook() bool {
 // EventTypes are the event types an endpoint may ask for; they mirror the
 // constants of packages watcher and watcher/treaty, which config does not
 // import (a test in notify keeps them in step).
-var EventTypes = []string{"article.new", "article.changed", "article.gone", "article.restored", "fetch.failed",
-	"coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts"}
+var EventTypes = []string{"article.new", "article.changed", "article.gone", "article.restored", "article.moved",
+	"fetch.failed", "coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts"}
 
 // ChannelSchemes are the shoutrrr services an endpoint URL may name, as
 // shoutrrr's router knows them (a test in notify keeps the two in step).

@@ -130,6 +130,8 @@ func TestLoadBad(t *testing.T) {
 		{"two_documents.yaml", 3, `a configuration holds a single YAML document`},
 		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, browser, got a list`},
 		{"bad_render.yaml", 4, `sources[0].render: "chrome" must be http or browser`},
+		{"bad_on_move.yaml", 4, `sources[0].on_move: "follow" must be keep or adopt`},
+		{"bad_allow_private.yaml", 2, `defaults.allow_private: "sometimes" is not true or false`},
 		{"wait_without_render.yaml", 4, `sources[0].wait: applies to pages loaded in the browser: add render: browser`},
 		{"screenshot_without_render.yaml", 4, `sources[0].screenshot: applies to pages loaded in the browser: add render: browser`},
 		{"bad_wait_selector.yaml", 6, `sources[0].wait: "#story[" is neither load, networkidle nor a valid CSS selector: `},

@@ -27,7 +27,7 @@ var (
 	storageKeys   = []string{"path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
 	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "allow_private", "render"}
-	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots", "render", "wait", "screenshot"}
+	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots", "render", "wait", "screenshot", "on_move"}
 	notifyKeys    = []string{"timeout", "retry", "endpoints"}
 	retryKeys     = []string{"initial_delay", "max_delay", "max_attempts"}
 	endpointKeys  = []string{"name", "url", "secret", "headers", "types", "sources", "figures_only", "subjects", "min_change", "min_change_pct"}
@@ -358,6 +358,8 @@ func (d *decoder) sources(f field, n *yaml.Node, c *Config) {
 				d.str(g, p.val, &s.Wait)
 			case "screenshot":
 				d.boolean(g, p.val, &s.Screenshot)
+			case "on_move":
+				d.str(g, p.val, &s.OnMove)
 			}
 		}
 		c.Sources = append(c.Sources, s)

@@ -361,6 +361,9 @@ func (v *checker) source(i int, s Source, df Defaults, seen map[string][2]int) {
 			add("selector", "%s is not a valid CSS selector%s", quote("selector", s.Selector), detail(p, "selector", err))
 		}
 	}
+	if s.OnMove != "" && s.OnMove != OnMoveKeep && s.OnMove != OnMoveAdopt {
+		add("on_move", "%s must be keep or adopt", quote("on_move", s.OnMove))
+	}
 	if s.Render != "" && s.Render != RenderHTTP && s.Render != RenderBrowser {
 		add("render", "%s must be http or browser", quote("render", s.Render))
 	}

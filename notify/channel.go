@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -193,6 +194,12 @@ func headline(e watcher.Event) string {
 		return "is gone"
 	case watcher.ArticleRestored:
 		return "is back"
+	case watcher.ArticleMoved:
+		var d watcher.MoveDetail
+		if json.Unmarshal(e.Detail, &d) == nil && d.To != "" {
+			return "moved to " + d.To
+		}
+		return "moved"
 	case watcher.FetchFailed:
 		return "cannot be fetched"
 	}

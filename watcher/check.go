@@ -3,6 +3,7 @@ package watcher
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -93,6 +94,11 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 			return Record{Source: src.Name, State: prev}, ctx.Err()
 		}
 	}
+	if src.OnMove == OnMoveAdopt && prev.MovedTo != "" {
+		// The article moved, and the source follows it: it lives at its new URL now, which
+		// every rule below (redirects away, moves, events) takes as the source's own.
+		src.URL = prev.MovedTo
+	}
 	c := &checkRun{w: w, src: src, prev: prev, rec: Record{Source: src.Name, State: prev}}
 	c.rec.Check.Time = w.now()
 	c.rec.State.LastCheck = c.rec.Check.Time
@@ -110,7 +116,11 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.rec.Check.Duration = p.Duration
 		c.rec.Check.Status = p.Status
 		c.rec.Check.Bytes = len(p.Body)
+		if p.URL != src.URL {
+			c.rec.Check.URL = p.URL
+		}
 		c.page(p)
+		c.moved(p)
 	}
 	if err := errors.Join(c.interpret(), c.track()); err != nil {
 		c.rec.Events = nil
@@ -265,6 +275,86 @@ func visibleText(body []byte, max int) string {
 			}
 		}
 	}
+}
+
+// moved notes a move of the article when the page the request ended at was the article
+// (see moveOf): State.MovedTo, and article.moved the first time it moved there. An answer
+// at the source's own URL ends a move, unless the source adopted it (its URL is then the
+// new one, and the old one is not asked again).
+func (c *checkRun) moved(p *Page) {
+	switch c.rec.Check.Result {
+	case ResultNew, ResultChanged, ResultUnchanged, ResultNotModified:
+	default:
+		return // gone, failed, blocked, suspect: the page is not the article, or not surely
+	}
+	to, status := moveOf(c.src.URL, p)
+	st := &c.rec.State
+	if to == "" {
+		if c.src.OnMove != OnMoveAdopt {
+			st.MovedTo = ""
+		}
+		return
+	}
+	st.MovedTo = to
+	if to == c.prev.MovedTo {
+		return
+	}
+	ev := c.event(ArticleMoved)
+	ev.Snapshot = st.Snapshot
+	// Plain strings, an int and a bool: it cannot fail.
+	ev.Detail, _ = json.Marshal(MoveDetail{From: c.src.URL, To: to, Status: status, Adopted: c.src.OnMove == OnMoveAdopt})
+	c.rec.Events = append(c.rec.Events, ev)
+}
+
+// MoveDetail is the Detail of an article.moved event.
+type MoveDetail struct {
+	From    string `json:"from"`    // the URL requested
+	To      string `json:"to"`      // where the redirects ended: the article's new URL
+	Status  int    `json:"status"`  // the first redirect's status (301, 302, 303, 307, 308); 0 if unknown
+	Adopted bool   `json:"adopted"` // the source is fetched at To from the next check on (on_move: adopt)
+}
+
+// moveOf returns the URL the article at src moved to, and the first redirect's status, when
+// the request ended at another article: "" when it did not. A redirect to the same article
+// (another scheme, "www." added or dropped, a trailing slash) is no move. A chain of
+// permanent redirects (301, 308) to another URL is a move; one with a temporary redirect
+// (302, 303, 307) is a move only to a different path that names an article (see
+// articleSlug), not to a consent or login page nor to the same path with a session
+// parameter. A redirect to a home or section page is no move but a disappearance, which
+// redirectedAway decided before. A fetcher that does not record the hops (Page.Exchanges)
+// gets the temporary rule.
+func moveOf(src string, p *Page) (string, int) {
+	if p.URL == "" || p.URL == src {
+		return "", 0
+	}
+	from, err1 := url.Parse(src)
+	to, err2 := url.Parse(p.URL)
+	if err1 != nil || err2 != nil || sameArticle(from, to) {
+		return "", 0
+	}
+	status, permanent := 0, len(p.Exchanges) > 1
+	for _, x := range p.Exchanges[:max(len(p.Exchanges)-1, 0)] { // the last is the final answer
+		if status == 0 {
+			status = x.Status
+		}
+		permanent = permanent && (x.Status == http.StatusMovedPermanently || x.Status == http.StatusPermanentRedirect)
+	}
+	if permanent {
+		return p.URL, status
+	}
+	dest := strings.TrimSuffix(to.Path, "/")
+	if strings.TrimSuffix(from.Path, "/") == dest || !articleSlug(dest[strings.LastIndexByte(dest, '/')+1:]) {
+		return "", 0
+	}
+	return p.URL, status
+}
+
+// sameArticle reports whether two URLs name one page: the same host but for "www.", the
+// same path but for a trailing slash, the same query; the scheme aside.
+func sameArticle(a, b *url.URL) bool {
+	return strings.TrimPrefix(strings.ToLower(a.Hostname()), "www.") == strings.TrimPrefix(strings.ToLower(b.Hostname()), "www.") &&
+		a.Port() == b.Port() && strings.TrimSuffix(a.EscapedPath(), "/") == strings.TrimSuffix(b.EscapedPath(), "/") &&
+		a.RawQuery == b.RawQuery
 }
 
 // redirectedAway reports whether a request for the article at src ended, after redirects,

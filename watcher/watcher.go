@@ -38,7 +38,17 @@ type Source struct {
 	Wait string
 	// Screenshot asks for an image of every rendered version that makes a snapshot.
 	Screenshot bool
+	// OnMove is what a move of the article does (see State.MovedTo): "" or OnMoveKeep
+	// keeps fetching URL and following its redirect, OnMoveAdopt fetches the new URL from
+	// the next check on.
+	OnMove string
 }
+
+// What a move of the article does, as Source.OnMove.
+const (
+	OnMoveKeep  = "keep"
+	OnMoveAdopt = "adopt"
+)
 
 // RenderBrowser is the Source.Render of a page loaded in a browser.
 const RenderBrowser = "browser"
@@ -71,6 +81,7 @@ const (
 	ArticleChanged  = "article.changed"
 	ArticleGone     = "article.gone"
 	ArticleRestored = "article.restored"
+	ArticleMoved    = "article.moved" // a redirect to another article URL, once per new URL
 	FetchFailed     = "fetch.failed"
 	CoverageFound   = "coverage.found" // discovery found a new article about the topic
 )
@@ -125,8 +136,10 @@ type Check struct {
 	Result   string        `json:"result"`
 	Snapshot string        `json:"snapshot,omitempty"`
 	Error    string        `json:"error,omitempty"`
+	// URL is where the request ended after redirects, when that is not the URL requested.
+	URL string `json:"url,omitempty"`
 	// A stored check stands for a run: Repeats more checks with the same result, status,
-	// snapshot and error followed it, the last at Last. Status, Duration and Bytes are the
+	// snapshot, error and URL followed it, the last at Last. Status, Duration and Bytes are the
 	// first check's.
 	Repeats int       `json:"repeats,omitempty"`
 	Last    time.Time `json:"last,omitzero"`
@@ -155,13 +168,16 @@ type State struct {
 	Lang         string       `json:"lang,omitempty"`
 	Status       SourceStatus `json:"status,omitempty"`
 	Result       string       `json:"result,omitempty"` // the last check's result: why a failing source fails (blocked, needs-js)
-	Failures     int          `json:"failures,omitempty"`
-	Alerted      bool         `json:"alerted,omitempty"` // a fetch.failed was sent for the current failure streak
-	Suspects     int          `json:"suspects,omitempty"`
-	LastCheck    time.Time    `json:"last_check"`
-	LastChange   time.Time    `json:"last_change"`
-	LastError    string       `json:"last_error,omitempty"`
-	RetryAt      time.Time    `json:"retry_at,omitzero"` // a failing source is not checked on schedule before this
+	// MovedTo is the article's new URL since a redirect moved it (see Watcher.Check):
+	// article.moved was sent for it, and a source that adopts moves is fetched there.
+	MovedTo    string    `json:"moved_to,omitempty"`
+	Failures   int       `json:"failures,omitempty"`
+	Alerted    bool      `json:"alerted,omitempty"` // a fetch.failed was sent for the current failure streak
+	Suspects   int       `json:"suspects,omitempty"`
+	LastCheck  time.Time `json:"last_check"`
+	LastChange time.Time `json:"last_change"`
+	LastError  string    `json:"last_error,omitempty"`
+	RetryAt    time.Time `json:"retry_at,omitzero"` // a failing source is not checked on schedule before this
 	// Regions and Fingerprint are the extractor's fast path (see Fingerprinter): where the
 	// article lay in the page, and the hash of those regions' text when it was last extracted.
 	Regions     json.RawMessage `json:"regions,omitempty"`

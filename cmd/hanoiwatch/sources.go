@@ -38,8 +38,12 @@ snapshots. With --json, the same array as GET /api/sources.`,
 				if v.NextCheck.IsZero() {
 					next = "due"
 				}
+				u := v.URL
+				if v.State.MovedTo != "" { // the article moved: where it is now
+					u += " → " + v.State.MovedTo
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", v.Name, v.Origin, v.Status, stamp(v.LastCheck),
-					stamp(v.LastChange), next, v.Snapshots, v.URL)
+					stamp(v.LastChange), next, v.Snapshots, u)
 			}
 			return tw.Flush()
 		},

@@ -341,7 +341,8 @@ func isQuiet(r watcher.Record) bool {
 
 // repeats reports whether check c has the outcome of run, and if so counts it in the run.
 func repeats(run *watcher.Check, c watcher.Check) bool {
-	if run == nil || run.Result != c.Result || run.Status != c.Status || run.Snapshot != c.Snapshot || run.Error != c.Error {
+	if run == nil || run.Result != c.Result || run.Status != c.Status || run.Snapshot != c.Snapshot || run.Error != c.Error ||
+		run.URL != c.URL {
 		return false
 	}
 	run.Repeats++

@@ -83,7 +83,7 @@ func RenderMode(r string) string {
 func FromConfig(s config.Source, d config.Defaults, origin string) (watcher.Source, error) {
 	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
 		Selector: s.Selector, Kind: watcher.Kind(s.Kind), Origin: origin, Robots: s.Robots,
-		Render: RenderMode(s.EffectiveRender(d)), Wait: s.Wait, Screenshot: s.Screenshot}
+		Render: RenderMode(s.EffectiveRender(d)), Wait: s.Wait, Screenshot: s.Screenshot, OnMove: s.OnMove}
 	if src.Kind == "article" {
 		src.Kind = ""
 	}

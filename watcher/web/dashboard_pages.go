@@ -156,7 +156,7 @@ type EventsPage struct {
 
 // eventTypes lists the event types the filter offers.
 var eventTypes = []string{watcher.ArticleNew, watcher.ArticleChanged, watcher.ArticleGone, watcher.ArticleRestored,
-	watcher.FetchFailed, watcher.CoverageFound, "treaty.signed", "treaty.ratified", "treaty.counts"}
+	watcher.ArticleMoved, watcher.FetchFailed, watcher.CoverageFound, "treaty.signed", "treaty.ratified", "treaty.counts"}
 
 func (d *dash) eventsPage(w http.ResponseWriter, r *http.Request) (string, view, error) {
 	q := r.URL.Query()
