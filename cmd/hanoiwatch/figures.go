@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -90,8 +91,11 @@ func (a *app) board(asJSON bool) error {
 	fmt.Fprintln(tw, "SUBJECT\t\tREPORTED")
 	for _, r := range rows {
 		flag := ""
-		if r.Disagree {
+		switch {
+		case r.Disagree:
 			flag = "DISAGREE"
+		case r.Progression:
+			flag = "moved"
 		}
 		names := make([]string, 0, len(r.Values))
 		for n := range r.Values {
@@ -114,6 +118,9 @@ func (a *app) board(asJSON bool) error {
 			parts = append(parts, fmt.Sprintf("OFFICIAL (%s): %d%s", o.Source, o.Value, since))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Key, flag, strings.Join(parts, "; "))
+		if r.Progression {
+			fmt.Fprintf(tw, "  over time\t\t%s\n", progression(r.Steps))
+		}
 		for _, c := range r.Checks {
 			official := "-"
 			if c.Official != nil {
@@ -134,6 +141,35 @@ func (a *app) board(asJSON bool) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// progression writes a subject's values by as-of date: "65 (2025-10-25) → 72 (2025-10-26)";
+// a date whose sources disagree shows their values apart ("65/72").
+func progression(steps []figures.Step) string {
+	var out []string
+	for _, st := range steps {
+		if st.AsOf == "" {
+			continue
+		}
+		vals := st.Consensus
+		if st.Disagree || len(vals) == 0 {
+			vals = nil
+			for _, vs := range st.Values {
+				for _, v := range vs {
+					if !slices.Contains(vals, v) {
+						vals = append(vals, v)
+					}
+				}
+			}
+			slices.Sort(vals)
+		}
+		var vs []string
+		for _, v := range vals {
+			vs = append(vs, value(v, ""))
+		}
+		out = append(out, fmt.Sprintf("%s (%s)", strings.Join(vs, "/"), st.AsOf))
+	}
+	return strings.Join(out, " → ")
 }
 
 func value(v float64, unit string) string {

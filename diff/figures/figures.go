@@ -137,6 +137,7 @@ func (x *Extractor) Extract(text, lang string) []Claim {
 	memo := map[memoKey]string{}
 	var out []Claim
 	var buf []token
+	var header []string // the column headers of the table whose rows are being read
 	for n, start := 0, 0; start <= len(text); n++ {
 		end := strings.IndexByte(text[start:], '\n')
 		if end < 0 {
@@ -145,11 +146,75 @@ func (x *Extractor) Extract(text, lang string) []Claim {
 			end += start
 		}
 		line := text[start:end]
-		if hasCandidate(line, li) {
-			buf = tokenize(line, buf)
-			out = x.extractLine(out, line, n, buf, li, memo)
-		}
 		start = end + 1
+		if cells := strings.Split(line, cellSep); len(cells) > 1 {
+			if header == nil && !strings.ContainsAny(line, "0123456789") {
+				header = cells
+				continue
+			}
+			out = x.extractRow(out, line, n, cells, header, li, memo)
+			continue
+		}
+		header = nil
+		if !hasCandidate(line, li) {
+			continue
+		}
+		buf = tokenize(line, buf)
+		if segs := x.languages(line, buf, li); segs != nil {
+			out = x.extractSegments(out, line, n, segs, memo)
+			continue
+		}
+		out = x.extractLine(out, line, n, buf, li, memo)
+	}
+	return out
+}
+
+// cellSep separates the cells of a table row in an article's text (see watcher/extract):
+// "Châu Phi | 21".
+const cellSep = " | "
+
+// extractRow appends the claims of the cells of a table row. A cell's figure is read with
+// its row's first cell and its column's header before it, as a sentence would say it
+// ("Châu Phi | 21" under "Khu vực | Số nước ký" reads as "Châu Phi Số nước ký 21": 21
+// countries signed, in Africa: a part). The claims keep their place in the row's line, and
+// the row as their sentence.
+func (x *Extractor) extractRow(out []Claim, line string, n int, cells, header []string, li langInfo, memo map[memoKey]string) []Claim {
+	if len(header) != len(cells) {
+		header = nil
+	}
+	at := 0
+	for j, cell := range cells {
+		pos := at
+		at += len(cell) + len(cellSep)
+		if !hasCandidate(cell, li) {
+			continue
+		}
+		var ctx []string
+		if j > 0 && !strings.ContainsAny(cells[0], "0123456789") {
+			ctx = append(ctx, cells[0])
+		}
+		if header != nil {
+			ctx = append(ctx, header[j])
+		}
+		prefix := strings.Join(ctx, " ")
+		if prefix != "" {
+			prefix += " "
+		}
+		synth := prefix + cell
+		first := len(out)
+		out = x.extractLine(out, synth, n, tokenize(synth, nil), li, memo)
+		kept := first
+		for _, c := range out[first:] {
+			if c.Start < len(prefix) {
+				continue // a number of the headers: read with its own cell
+			}
+			c.Start += pos - len(prefix)
+			c.End += pos - len(prefix)
+			c.Sentence = strings.TrimSpace(line)
+			out[kept] = c
+			kept++
+		}
+		out = out[:kept]
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package figures
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -116,4 +117,130 @@ func guessLang(text string) string {
 		}
 	}
 	return best
+}
+
+// guessLangs are the languages guessWords knows, in a fixed order for counting.
+var guessLangs = []string{"en", "fr", "de", "es", "pt", "it", "nl", "vi"}
+
+// segment is a run of the sentences of a line written in one language.
+type segment struct {
+	start, end int
+	li         langInfo
+}
+
+// languages returns the line cut into runs of sentences by language when some of its
+// sentences are written in another language than the page's (a quotation, an excerpt: "72
+// pays ont signé. « More than 2,500 delegates attended », a-t-il dit."), so that their
+// numbers are read by their own language's rules; nil when the whole line reads as li.
+// A sentence is in another language when it holds at least two of that language's
+// frequent words and more than of the page's.
+func (x *Extractor) languages(line string, toks []token, li langInfo) []segment {
+	var total [8]int
+	words := 0
+	for _, t := range toks {
+		if t.k != kWord {
+			continue
+		}
+		words++
+		if l := guessIndex(line[t.s:t.e]); l >= 0 {
+			total[l]++
+		}
+	}
+	own := slices.Index(guessLangs, li.code)
+	other := false
+	for l, n := range total {
+		if l != own && n >= 2 && (own < 0 || n > total[own]/2) {
+			other = true
+		}
+	}
+	if !other || words < 4 {
+		return nil
+	}
+	var segs []segment
+	for _, sp := range quoteSpans(line, sentenceSpans(line)) {
+		var c [8]int
+		for _, t := range tokenize(line[sp[0]:sp[1]], nil) {
+			if t.k == kWord {
+				if l := guessIndex(line[sp[0]+t.s : sp[0]+t.e]); l >= 0 {
+					c[l]++
+				}
+			}
+		}
+		code, best := li.code, 1
+		if own >= 0 {
+			best = max(best, c[own])
+		}
+		for l, n := range c {
+			if l != own && n > best {
+				code, best = guessLangs[l], n
+			}
+		}
+		if k := len(segs) - 1; k >= 0 && segs[k].li.code == code {
+			segs[k].end = sp[1]
+			continue
+		}
+		sli := li
+		if code != li.code {
+			sli = infoFor(code, "")
+		}
+		segs = append(segs, segment{start: sp[0], end: sp[1], li: sli})
+	}
+	if len(segs) == 1 && segs[0].li.code == li.code {
+		return nil
+	}
+	return segs
+}
+
+// quoteSpans cuts sentence spans further at quotation marks, which may hold words in
+// another language than the sentence around them: before an opening mark, after a closing one.
+func quoteSpans(line string, spans [][2]int) [][2]int {
+	var out [][2]int
+	for _, sp := range spans {
+		start := sp[0]
+		for i, r := range line[sp[0]:sp[1]] {
+			at := sp[0] + i
+			cut := -1
+			switch r {
+			case '«', '“':
+				cut = at
+			case '»', '”':
+				cut = at + utf8.RuneLen(r)
+			}
+			if cut > start && cut < sp[1] {
+				out = append(out, [2]int{start, cut})
+				start = cut
+			}
+		}
+		out = append(out, [2]int{start, sp[1]})
+	}
+	return out
+}
+
+// guessIndex returns the index in guessLangs of the language whose frequent word w is, or -1.
+func guessIndex(w string) int {
+	l, ok := guessWords[w]
+	if !ok && len(w) <= 8 {
+		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) || hasCombining(w) {
+			l, ok = guessWords[lowerNFC(w)]
+		}
+	}
+	if !ok {
+		return -1
+	}
+	return slices.Index(guessLangs, l)
+}
+
+// extractSegments appends the claims of a line read in runs of sentences of different
+// languages (see languages); the claims keep their place in the line.
+func (x *Extractor) extractSegments(out []Claim, line string, n int, segs []segment, memo map[memoKey]string) []Claim {
+	for _, sg := range segs {
+		sub := line[sg.start:sg.end]
+		first := len(out)
+		out = x.extractLine(out, sub, n, tokenize(sub, nil), sg.li, memo)
+		for k := first; k < len(out); k++ {
+			out[k].Start += sg.start
+			out[k].End += sg.start
+		}
+	}
+	return out
 }

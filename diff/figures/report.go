@@ -58,21 +58,42 @@ func figuresOnly(cs []Claim) []Claim {
 // Report is one source's latest figures, for Board.
 type Report struct {
 	Source string
+	// AsOf is the date its figures hold on: the article's date as "2025-10-26" or a month
+	// "2025-10" (sorting as text sorts them in time), "" when unknown.
+	AsOf   string
 	Claims []Claim
 }
 
-// Row is one canonical subject across sources: the values each source reports now.
+// Row is one canonical subject across sources: the values each source reports now, and
+// the same values step by step over the dates they hold on.
 type Row struct {
 	Key       string               `json:"key"`
 	Values    map[string][]float64 `json:"values"` // source → values, sorted
 	Disagree  bool                 `json:"disagree"`
 	Consensus []float64            `json:"consensus,omitempty"` // values every reporting source gives
+	// Steps are the values by as-of date, oldest first (reports of an unknown date last).
+	Steps []Step `json:"steps"`
+	// Progression tells that the value moved over time: the steps' values differ ("65 on
+	// 25 Oct → 72 on 26 Oct"), which is no disagreement.
+	Progression bool `json:"progression,omitempty"`
 }
 
-// Board lines up the canonical figures of several sources. Sources disagree on a subject
-// when they do not all report the same set of values for it.
+// Step is what the sources dated alike report for one subject.
+type Step struct {
+	AsOf     string               `json:"as_of"`
+	Values   map[string][]float64 `json:"values"` // source → values, sorted
+	Disagree bool                 `json:"disagree"`
+	// Consensus holds the values every source of the step gives.
+	Consensus []float64 `json:"consensus,omitempty"`
+}
+
+// Board lines up the canonical figures of several sources: totals only (a part has no key).
+// Figures are compared like with like: sources disagree on a subject only when sources of
+// the same as-of date do not report the same set of values for it; values that differ
+// between dates are a progression.
 func Board(reports []Report) []Row {
 	rows := map[string]*Row{}
+	steps := map[string]map[string]*Step{} // key → as-of → step
 	for _, r := range reports {
 		for _, c := range r.Claims {
 			if c.Key == "" || !c.IsFigure() {
@@ -82,38 +103,73 @@ func Board(reports []Report) []Row {
 			if row == nil {
 				row = &Row{Key: c.Key, Values: map[string][]float64{}}
 				rows[c.Key] = row
+				steps[c.Key] = map[string]*Step{}
 			}
-			vals := row.Values[r.Source]
-			if !contains(vals, c.Value) {
+			if vals := row.Values[r.Source]; !contains(vals, c.Value) {
 				row.Values[r.Source] = append(vals, c.Value)
+			}
+			st := steps[c.Key][r.AsOf]
+			if st == nil {
+				st = &Step{AsOf: r.AsOf, Values: map[string][]float64{}}
+				steps[c.Key][r.AsOf] = st
+			}
+			if vals := st.Values[r.Source]; !contains(vals, c.Value) {
+				st.Values[r.Source] = append(vals, c.Value)
 			}
 		}
 	}
 	out := make([]Row, 0, len(rows))
-	for _, row := range rows {
-		var first []float64
-		count := map[float64]int{}
-		for _, vs := range row.Values {
-			sort.Float64s(vs)
-			if first == nil {
-				first = vs
-			} else if !equal(first, vs) {
-				row.Disagree = true
+	for key, row := range rows {
+		_, row.Consensus = agreement(row.Values)
+		for _, st := range steps[key] {
+			st.Disagree, st.Consensus = agreement(st.Values)
+			row.Disagree = row.Disagree || st.Disagree
+			row.Steps = append(row.Steps, *st)
+		}
+		sort.Slice(row.Steps, func(i, j int) bool {
+			a, b := row.Steps[i].AsOf, row.Steps[j].AsOf
+			if (a == "") != (b == "") {
+				return b == ""
 			}
-			for _, v := range vs {
-				count[v]++
+			return a < b
+		})
+		for i := 1; i < len(row.Steps); i++ {
+			a, b := row.Steps[i-1], row.Steps[i]
+			if a.AsOf != "" && b.AsOf != "" && !equal(a.Consensus, b.Consensus) {
+				row.Progression = true
 			}
 		}
-		for v, n := range count {
-			if n == len(row.Values) {
-				row.Consensus = append(row.Consensus, v)
-			}
-		}
-		sort.Float64s(row.Consensus)
 		out = append(out, *row)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
+}
+
+// agreement sorts each source's values and tells whether the sources give different sets
+// of values, and which values they all give.
+func agreement(values map[string][]float64) (bool, []float64) {
+	var first []float64
+	disagree := false
+	count := map[float64]int{}
+	for _, vs := range values {
+		sort.Float64s(vs)
+		if first == nil {
+			first = vs
+		} else if !equal(first, vs) {
+			disagree = true
+		}
+		for _, v := range vs {
+			count[v]++
+		}
+	}
+	var all []float64
+	for v, n := range count {
+		if n == len(values) {
+			all = append(all, v)
+		}
+	}
+	sort.Float64s(all)
+	return disagree, all
 }
 
 func contains(vs []float64, v float64) bool {

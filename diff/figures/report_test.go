@@ -70,3 +70,31 @@ func TestBoard(t *testing.T) {
 		t.Fatalf("delegates row %+v", d)
 	}
 }
+
+// TestBoardByDate: figures of different dates are a progression, not a disagreement;
+// sources of the same date that give different values disagree.
+func TestBoardByDate(t *testing.T) {
+	x := realExtractor()
+	rows := Board([]Report{
+		{Source: "a", AsOf: "2025-10-25", Claims: x.Extract("65 pays ont signé. Plus de 100 organisations sont inscrites.", "fr")},
+		{Source: "b", AsOf: "2025-10-26", Claims: x.Extract("72 pays ont signé. Quelque 150 organisations étaient là.", "fr")},
+		{Source: "c", AsOf: "2025-10-26", Claims: x.Extract("72 quốc gia đã ký. Có 160 tổ chức tham dự.", "vi")},
+		{Source: "d", Claims: x.Extract("Plus de 2 500 délégués.", "fr")},
+	})
+	by := map[string]Row{}
+	for _, r := range rows {
+		by[r.Key] = r
+	}
+	sig := by["signatories"]
+	if sig.Disagree || !sig.Progression || len(sig.Steps) != 2 || sig.Steps[0].AsOf != "2025-10-25" ||
+		fmt.Sprint(sig.Steps[0].Consensus) != "[65]" || fmt.Sprint(sig.Steps[1].Consensus) != "[72]" {
+		t.Fatalf("signatories %+v", sig)
+	}
+	org := by["organisations"]
+	if !org.Disagree || !org.Steps[1].Disagree || org.Steps[0].Disagree {
+		t.Fatalf("organisations %+v", org)
+	}
+	if d := by["delegates"]; d.Disagree || d.Progression || len(d.Steps) != 1 || d.Steps[0].AsOf != "" {
+		t.Fatalf("delegates %+v", d)
+	}
+}

@@ -279,3 +279,56 @@ func TestSharedFiguresSet(t *testing.T) {
 	}
 	t.Logf("../shared/figures read directly: found %d/%d, subject %d/%d", found, n, keyed, n)
 }
+
+// TestTableRows: a table row's figure is read with its row and column headers, and a
+// changed cell is one figure change.
+func TestTableRows(t *testing.T) {
+	x := realExtractor()
+	before := "Số nước ký theo khu vực\nKhu vực | Số nước ký\nChâu Phi | 21\nChâu Âu | 19\nTổng cộng | 72\nGiá vé: 225.86 USD"
+	cs := x.Extract(before, "vi")
+	want := map[string][2]string{"21": {"", "part"}, "19": {"", "part"}, "72": {"signatories", ""}}
+	for raw, w := range want {
+		c, ok := claimAt(cs, raw)
+		if !ok {
+			t.Fatalf("no claim %q in %+v", raw, cs)
+		}
+		if c.Key != w[0] || c.Scope != w[1] {
+			t.Errorf("%s: key %q scope %q, want %q %q", raw, c.Key, c.Scope, w[0], w[1])
+		}
+		line := strings.Split(before, "\n")[c.Line]
+		if line[c.Start:c.End] != raw || c.Sentence != line {
+			t.Errorf("%s: at %d:%d of %q, sentence %q", raw, c.Start, c.End, line, c.Sentence)
+		}
+	}
+	if c, ok := claimAt(cs, "225.86"); !ok || c.Value != 225.86 || c.Unit != "USD" {
+		t.Errorf("list item 225.86 USD: %+v", c)
+	}
+	after := strings.Replace(strings.Replace(before, "| 72", "| 92", 1), "225.86", "425.86", 1)
+	chs := Compare(cs, x.Extract(after, "vi"))
+	if len(chs) != 2 || *chs[0].Before != 72 || *chs[0].After != 92 || chs[0].Key != "signatories" ||
+		*chs[1].Before != 225.86 || *chs[1].After != 425.86 {
+		t.Fatalf("changes %+v", chs)
+	}
+	en := x.Extract("Region | Signatories | Ratifications\nAfrica | 21 | 1\nTotal | 72 | 5", "en")
+	for raw, key := range map[string]string{"72": "signatories", "5": "ratifications"} {
+		if c, ok := claimAt(en, raw); !ok || c.Key != key {
+			t.Errorf("en table %s: %+v, want key %s", raw, c, key)
+		}
+	}
+}
+
+// TestSentenceLanguage: a sentence in another language than the page's reads its numbers
+// by its own language's rules.
+func TestSentenceLanguage(t *testing.T) {
+	x := realExtractor()
+	text := "Le ministre a cité la presse étrangère. « More than 2,500 delegates and 1,200 journalists are in the city », a-t-il dit, avant d'ajouter que 3,5 % des cas restent ouverts."
+	cs := x.Extract(text, "fr")
+	for raw, v := range map[string]float64{"2,500": 2500, "1,200": 1200, "3,5": 3.5} {
+		if c, ok := claimAt(cs, raw); !ok || c.Value != v {
+			t.Errorf("%s: %+v, want %v", raw, c, v)
+		}
+	}
+	if c, _ := claimAt(cs, "2,500"); c.Key != "delegates" {
+		t.Errorf("2,500: key %q, want delegates", c.Key)
+	}
+}

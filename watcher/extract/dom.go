@@ -170,12 +170,13 @@ func (w *walker) visit(n *html.Node, inLink bool) {
 	default:
 		return
 	}
+	a := tagOf(n)
 	if n.Type == html.ElementNode {
 		// Only blocks are skipped: an inline element cut out of a sentence would change it.
-		if dropped[n.DataAtom] || n.DataAtom == atom.Head || (w.skip != nil && blocks[n.DataAtom] && w.skip(n)) {
+		if dropped[a] || a == atom.Head || (w.skip != nil && blocks[a] && w.skip(n)) {
 			return
 		}
-		switch n.DataAtom {
+		switch a {
 		case atom.A:
 			inLink = true
 		case atom.Time:
@@ -183,15 +184,15 @@ func (w *walker) visit(n *html.Node, inLink bool) {
 		}
 	}
 	switch {
-	case n.DataAtom == atom.Br && w.row == 0:
+	case a == atom.Br && w.row == 0:
 		w.flush()
 		return
-	case n.DataAtom == atom.Tr:
+	case a == atom.Tr:
 		w.flush()
 		w.row++
 		first := true
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.DataAtom == atom.Td || c.DataAtom == atom.Th {
+			if ca := tagOf(c); ca == atom.Td || ca == atom.Th {
 				if !first && strings.TrimSpace(w.buf.String()) != "" {
 					w.buf.WriteString(" | ")
 				}
@@ -202,9 +203,9 @@ func (w *walker) visit(n *html.Node, inLink bool) {
 		w.row--
 		w.flush()
 		return
-	case w.row > 0 && (blocks[n.DataAtom] || n.DataAtom == atom.Br):
+	case w.row > 0 && (blocks[a] || a == atom.Br):
 		w.buf.WriteByte(' ')
-	case blocks[n.DataAtom]:
+	case blocks[a]:
 		w.flush()
 		w.start = n
 		defer w.flush()
@@ -212,6 +213,17 @@ func (w *walker) visit(n *html.Node, inLink bool) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		w.visit(c, inLink)
 	}
+}
+
+// tagOf returns the element's atom. The extractor's output tree builds its elements by
+// name only (a <tr> of its ContentNode has DataAtom 0), so the name is looked up then: else
+// its table rows and list items would run into one line ("Châu Phi21Châu Âu19"). Elements
+// of SVG and MathML keep their DataAtom 0 as the parser gives it.
+func tagOf(n *html.Node) atom.Atom {
+	if n.DataAtom == 0 && n.Type == html.ElementNode && n.Namespace == "" {
+		return atom.Lookup([]byte(n.Data))
+	}
+	return n.DataAtom
 }
 
 func (w *walker) flush() {

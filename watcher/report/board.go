@@ -70,8 +70,11 @@ func (s *Service) Board() (Board, error) {
 		if err != nil {
 			return out, err
 		}
-		reports = append(reports, figures.Report{Source: src.Name, Claims: t.Claims})
-		news = append(news, newsReport{source: src, claims: t.Claims, date: articleDate(src, st, snaps)})
+		date := articleDate(src, st, snaps)
+		// The board compares figures as of their article's date: 65 signatories on the
+		// 25th and 72 on the 26th are a progression, not sources that disagree.
+		reports = append(reports, figures.Report{Source: src.Name, AsOf: date.text, Claims: t.Claims})
+		news = append(news, newsReport{source: src, claims: t.Claims, date: date})
 		out.Series = append(out.Series, SourceSeries{Source: src.Name, Series: append([]figures.Series{}, t.Series...)})
 	}
 	out.Rows = crossCheck(figures.Board(reports), news, rec)

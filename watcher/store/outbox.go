@@ -80,6 +80,10 @@ func (s *Store) Endpoints() ([]string, error) {
 	return out, err
 }
 
+// releaseAfterCount is the number of deliveries from which QueueStats releases the pages
+// its count mapped: about 2 MB of them.
+const releaseAfterCount = 1000
+
 // QueueStats counts the pending and dead deliveries of each endpoint that has any, by
 // name, with the creation time of the head of its pending queue: one read transaction that
 // decodes one delivery per endpoint, cheap enough for every scrape of /metrics.
@@ -135,8 +139,16 @@ func (s *Store) QueueStats() ([]watcher.QueueStats, error) {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	out := make([]watcher.QueueStats, 0, len(by))
+	n := 0
 	for _, q := range by {
 		out = append(out, *q)
+		n += q.Pending + q.Dead
+	}
+	if n >= releaseAfterCount {
+		// Counting walked every page of a backlog (a 20 000-delivery backlog of a long
+		// outage maps some 40 MB); the next scrape comes in seconds, and must not find
+		// them still counted in the daemon's memory (see release).
+		s.release() // a failure only leaves the pages mapped
 	}
 	slices.SortFunc(out, func(a, b watcher.QueueStats) int { return strings.Compare(a.Endpoint, b.Endpoint) })
 	return out, nil

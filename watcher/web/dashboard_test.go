@@ -441,3 +441,25 @@ func seedExtractor() *figures.Extractor {
 	}
 	return figures.New(subs)
 }
+
+// A moved article's page says where it is now.
+func TestDashboardMoved(t *testing.T) {
+	srv, _, st := dashEnv(t, "")
+	now := time.Date(2025, 10, 28, 9, 0, 0, 0, time.UTC)
+	s, err := st.State("vietnamplus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.MovedTo, s.LastCheck = "https://www.vietnamplus.vn/b-moved-100251028.vnp", now
+	if err := st.Record(watcher.Record{Source: "vietnamplus", State: s,
+		Check: watcher.Check{Time: now, Result: watcher.ResultUnchanged, URL: s.MovedTo}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	code, _, body := fetch(t, srv.URL+"/sources/vietnamplus")
+	if code != 200 || !strings.Contains(body, `Moved to <a href="https://www.vietnamplus.vn/b-moved-100251028.vnp"`) {
+		t.Errorf("HTTP %d, the page does not say where the article moved:\n%s", code, body)
+	}
+}
