@@ -39,6 +39,8 @@ type Config struct {
 	Discovery Discovery
 	// Browser runs the headless Chromium that renders the sources with render: browser.
 	Browser Browser
+	// Archive says which third parties keep copies of new versions; Default() has none.
+	Archive Archive
 	// File is the path the configuration was parsed from, "" for Default(). It
 	// prefixes error messages.
 	File string
@@ -81,6 +83,9 @@ type Defaults struct {
 	// job whose own URL is written with such an address (or "localhost") reaches it.
 	AllowPrivate bool
 	Render       string // how pages are loaded: "http" (a plain request) or "browser" (headless Chromium)
+	// DiscoveredSchedule is the schedule of the articles discovery adds: they are young,
+	// and change most in their first hours. See ParseSchedule.
+	DiscoveredSchedule string
 }
 
 // What a move of the article does, as Source.OnMove.
@@ -212,7 +217,7 @@ func (e Endpoint) Webhook() bool {
 // constants of packages watcher and watcher/treaty, which config does not
 // import (a test in notify keeps them in step).
 var EventTypes = []string{"article.new", "article.changed", "article.gone", "article.restored", "article.moved",
-	"fetch.failed", "coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts"}
+	"fetch.failed", "coverage.found", "treaty.signed", "treaty.ratified", "treaty.counts", "article.archived"}
 
 // ChannelSchemes are the shoutrrr services an endpoint URL may name, as
 // shoutrrr's router knows them (a test in notify keeps the two in step).
@@ -248,6 +253,8 @@ func Default() Config {
 			BackoffMax:   6 * time.Hour,
 			Robots:       true,
 			Render:       RenderHTTP,
+			// Articles change most in their first hours: see Adaptive.
+			DiscoveredSchedule: "adaptive",
 		},
 		Browser: Browser{MaxTabs: 4, Timeout: 30 * time.Second},
 		HTTP:    HTTP{Listen: "127.0.0.1:8787"},
@@ -260,6 +267,7 @@ func Default() Config {
 		},
 		// New coverage appears weekly: hourly is plenty for a job without its own schedule.
 		Discovery: Discovery{Enabled: true, Schedule: "@every 1h"},
+		Archive:   Archive{Wayback: Wayback{Endpoint: DefaultWaybackEndpoint}},
 	}
 }
 
@@ -275,13 +283,77 @@ func defaultDBPath() string {
 	return "hanoiwatch.db"
 }
 
-// EffectiveSchedule returns the schedule the source runs on: its own if it
-// has one, else the default one.
-func (s Source) EffectiveSchedule(d Defaults) string {
-	if s.Schedule != "" {
-		return s.Schedule
+// ScheduleFor returns the schedule of a watched source of the given origin whose own
+// schedule is own: own if set, else DiscoveredSchedule for an article discovery added,
+// else Schedule.
+func (d Defaults) ScheduleFor(own, origin string) string {
+	switch {
+	case own != "":
+		return own
+	case origin == "discovered":
+		return d.DiscoveredSchedule
 	}
 	return d.Schedule
+}
+
+// Adaptive is the schedule "adaptive": a source is checked often while its text is young
+// or has just changed, and less often the longer it stays unchanged, never more often
+// than every Min nor less often than every Max. Its turns depend on the source's state,
+// which the scheduler reads (watcher/schedule.Adaptive); as a cron.Schedule, Next gives
+// the earliest turn, Min after t.
+type Adaptive struct {
+	Min, Max time.Duration
+}
+
+// Next is the earliest turn after t.
+func (a Adaptive) Next(t time.Time) time.Time { return t.Add(a.Min) }
+
+// Bounds are the shortest and the longest wait between two checks.
+func (a Adaptive) Bounds() (min, max time.Duration) { return a.Min, a.Max }
+
+// Bounds of adaptive schedules: by default a source is checked between every 5 minutes
+// and once a day; never more than once a minute (a politeness floor, as cron's), and at
+// least once a year.
+const (
+	AdaptiveMin     = 5 * time.Minute
+	AdaptiveMax     = 24 * time.Hour
+	AdaptiveFloor   = time.Minute
+	AdaptiveCeiling = 365 * 24 * time.Hour
+)
+
+// parseAdaptive parses "adaptive", optionally followed by min=DURATION and max=DURATION
+// (durations as elsewhere in the file: 30s, 5m, 1h30m, 7d).
+func parseAdaptive(spec string) (Adaptive, error) {
+	a := Adaptive{Min: AdaptiveMin, Max: AdaptiveMax}
+	seen := map[string]bool{}
+	for _, f := range strings.Fields(spec)[1:] {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || (k != "min" && k != "max") {
+			return a, fmt.Errorf(`adaptive takes min=DURATION and max=DURATION, not %q (like "adaptive min=10m max=12h")`, f)
+		}
+		if seen[k] {
+			return a, fmt.Errorf("adaptive: %s given twice", k)
+		}
+		seen[k] = true
+		d, ok := parseDuration(v)
+		if !ok || d <= 0 {
+			return a, fmt.Errorf("adaptive: %s=%s is not a positive duration (like 30s, 5m, 1h30m or 7d)", k, v)
+		}
+		if k == "min" {
+			a.Min = d
+		} else {
+			a.Max = d
+		}
+	}
+	switch {
+	case a.Min < AdaptiveFloor:
+		return a, fmt.Errorf("adaptive: min %s is under %s: nobody needs to check an article more than once a minute", a.Min, AdaptiveFloor)
+	case a.Max > AdaptiveCeiling:
+		return a, fmt.Errorf("adaptive: max %s is over a year", a.Max)
+	case a.Min > a.Max:
+		return a, fmt.Errorf("adaptive: min %s is above max %s", a.Min, a.Max)
+	}
+	return a, nil
 }
 
 // EffectiveRender returns how the source's page is loaded: its own Render if it has one,
@@ -315,10 +387,15 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // descriptor (@yearly, @monthly, @weekly, @daily, @midnight, @hourly,
 // "@every 1h30m"). It is the one parser the daemon uses, so that what
 // Validate accepts is exactly what runs.
+//
+// "adaptive", optionally with bounds ("adaptive min=10m max=12h"), is an Adaptive.
 func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
 		return nil, errors.New("empty schedule")
+	}
+	if strings.Fields(spec)[0] == "adaptive" {
+		return parseAdaptive(spec)
 	}
 	rest := spec
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {

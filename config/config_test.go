@@ -24,7 +24,7 @@ func TestLoadGood(t *testing.T) {
 			want := Config{
 				Storage: Storage{Path: "/var/lib/hanoiwatch/hw.db", Retention: Retention{MaxSnapshots: 50, MaxAge: 36 * time.Hour}},
 				Defaults: Defaults{
-					Schedule: "@hourly", UserAgent: "hanoiwatch/1.0 (+https://example.org/contact)",
+					Schedule: "@hourly", DiscoveredSchedule: "adaptive min=10m max=2d", UserAgent: "hanoiwatch/1.0 (+https://example.org/contact)",
 					Timeout: 45 * time.Second, MaxBody: 2_000_000, PerHost: 3, Delay: 1500 * time.Millisecond,
 					MaxRedirects: 0, SuspectAfter: 4, FailAfter: 2, BackoffMax: 2 * time.Hour, Robots: false,
 					Render: RenderHTTP,
@@ -37,8 +37,8 @@ func TestLoadGood(t *testing.T) {
 			wantSources := []Source{
 				{Name: "vtv", URL: "https://vtv.vn/thu-tuong-an-ninh-mang-100251025161328459.htm", Lang: "vi",
 					Reports: "2025-10-25", Schedule: "*/15 6-22 * * 1-5", Selector: "div.detail-content, article > p",
-					Ignore: []string{`Lượt xem: \d+`, `^Tags?:.*$`}, Line: 26},
-				{Name: "nhandan.vn_2", URL: "http://nhandan.vn/post917901.html", Lang: "en-GB", Reports: "2025-10", Line: 33},
+					Ignore: []string{`Lượt xem: \d+`, `^Tags?:.*$`}, Line: 27},
+				{Name: "nhandan.vn_2", URL: "http://nhandan.vn/post917901.html", Lang: "en-GB", Reports: "2025-10", Line: 34},
 			}
 			equalSources(t, c.Sources, wantSources)
 		}},
@@ -46,8 +46,8 @@ func TestLoadGood(t *testing.T) {
 			equal(t, "storage", c.Storage, def.Storage)
 			equal(t, "defaults", c.Defaults, def.Defaults)
 			equalSources(t, c.Sources, []Source{{Name: "vtv", URL: "https://vtv.vn/a.htm", Line: 2}})
-			if got := c.Sources[0].EffectiveSchedule(c.Defaults); got != def.Defaults.Schedule {
-				t.Errorf("EffectiveSchedule = %q, want the default %q", got, def.Defaults.Schedule)
+			if got := c.Defaults.ScheduleFor(c.Sources[0].Schedule, "config"); got != def.Defaults.Schedule {
+				t.Errorf("ScheduleFor = %q, want the default %q", got, def.Defaults.Schedule)
 			}
 		}},
 		{"render.yaml", func(t *testing.T, c Config) {
@@ -95,7 +95,7 @@ func TestLoadBad(t *testing.T) {
 	os.Unsetenv("HANOIWATCH_TEST_UNSET") // t.Setenv restores whatever was there
 
 	tests := []badConfig{
-		{"unknown_key.yaml", 3, `defaults.timout: unknown key (did you mean "timeout"?); allowed keys: schedule, user_agent, timeout,`},
+		{"unknown_key.yaml", 3, `defaults.timout: unknown key (did you mean "timeout"?); allowed keys: schedule, discovered_schedule, user_agent, timeout,`},
 		{"unknown_source_key.yaml", 4, `sources[0].selectr: unknown key (did you mean "selector"?); allowed keys: name, url, kind, lang, reports, schedule, selector, ignore`},
 		{"bad_listen.yaml", 2, `http.listen: "8787" is not host:port`},
 		{"bad_log_level.yaml", 2, `log.level: "loud" must be debug, info, warn or error`},
@@ -113,6 +113,9 @@ func TestLoadBad(t *testing.T) {
 		{"bad_regex.yaml", 6, "sources[0].ignore[1]: \"(unclosed\" is not a valid regular expression: error parsing regexp: missing closing ): `(unclosed`"},
 		{"bad_cron.yaml", 2, `defaults.schedule: "61 * * * *" is not a valid schedule: `},
 		{"bad_source_schedule.yaml", 4, `sources[0].schedule: "@every 500ms" is not a valid schedule: @every needs a duration of at least 1s`},
+		{"adaptive_bounds.yaml", 4, `sources[0].schedule: "adaptive min=2h max=1h" is not a valid schedule: adaptive: min 2h0m0s is above max 1h0m0s`},
+		{"adaptive_floor.yaml", 2, `defaults.discovered_schedule: "adaptive min=10s" is not a valid schedule: adaptive: min 10s is under 1m0s`},
+		{"adaptive_key.yaml", 3, `defaults.discovered_schedule: "adaptive every=5m" is not a valid schedule: adaptive takes min=DURATION and max=DURATION, not "every=5m"`},
 		{"unset_env.yaml", 2, `defaults.user_agent: environment variable HANOIWATCH_TEST_UNSET is not set`},
 		{"syntax.yaml", 3, `invalid YAML: mapping values are not allowed in this context`},
 		{"wrong_type_int.yaml", 2, `defaults.per_host: "two" is not an integer`},
@@ -128,7 +131,7 @@ func TestLoadBad(t *testing.T) {
 		{"bad_reports.yaml", 4, `sources[0].reports: "25/10/2025" is not a date: write YYYY-MM-DD or YYYY-MM`},
 		{"bad_selector.yaml", 4, `sources[0].selector: "div[class=" is not a valid CSS selector: `},
 		{"two_documents.yaml", 3, `a configuration holds a single YAML document`},
-		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, browser, got a list`},
+		{"not_a_mapping.yaml", 1, `the file must be a mapping with the keys storage, defaults, http, log, sources, notify, discovery, browser, archive, got a list`},
 		{"bad_render.yaml", 4, `sources[0].render: "chrome" must be http or browser`},
 		{"bad_on_move.yaml", 4, `sources[0].on_move: "follow" must be keep or adopt`},
 		{"bad_allow_private.yaml", 2, `defaults.allow_private: "sometimes" is not true or false`},
@@ -473,13 +476,36 @@ func TestParseSchedule(t *testing.T) {
 	}
 }
 
-func TestEffectiveSchedule(t *testing.T) {
-	d := Defaults{Schedule: "@daily"}
-	if got := (Source{}).EffectiveSchedule(d); got != "@daily" {
-		t.Errorf("no own schedule: %q", got)
+func TestScheduleFor(t *testing.T) {
+	d := Defaults{Schedule: "@daily", DiscoveredSchedule: "adaptive"}
+	for _, tt := range []struct{ own, origin, want string }{
+		{"", "config", "@daily"}, {"", "added", "@daily"}, {"", "discovered", "adaptive"},
+		{"@hourly", "config", "@hourly"}, {"@hourly", "discovered", "@hourly"},
+	} {
+		if got := d.ScheduleFor(tt.own, tt.origin); got != tt.want {
+			t.Errorf("ScheduleFor(%q, %q) = %q, want %q", tt.own, tt.origin, got, tt.want)
+		}
 	}
-	if got := (Source{Schedule: "@hourly"}).EffectiveSchedule(d); got != "@hourly" {
-		t.Errorf("own schedule: %q", got)
+}
+
+func TestParseAdaptive(t *testing.T) {
+	for spec, want := range map[string]Adaptive{
+		"adaptive":                 {AdaptiveMin, AdaptiveMax},
+		" adaptive  max=7d ":       {AdaptiveMin, 7 * 24 * time.Hour},
+		"adaptive min=10m max=12h": {10 * time.Minute, 12 * time.Hour},
+		"adaptive max=1h min=1m":   {time.Minute, time.Hour},
+		"adaptive min=1d max=1d":   {24 * time.Hour, 24 * time.Hour},
+	} {
+		s, err := ParseSchedule(spec)
+		if err != nil || s != want {
+			t.Errorf("ParseSchedule(%q) = %v, %v; want %v", spec, s, err, want)
+		}
+	}
+	for _, spec := range []string{"adaptive min=", "adaptive min=0", "adaptive min=-5m", "adaptive min=5m min=6m",
+		"adaptive max=2y", "adaptive 5m 1h", "adaptive max=400d", "adaptive min=59s", "adaptive min=2h max=1h", "adaptively"} {
+		if s, err := ParseSchedule(spec); err == nil {
+			t.Errorf("ParseSchedule(%q) = %v, want an error", spec, s)
+		}
 	}
 }
 
@@ -543,7 +569,7 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = c.Validate()
 		for _, s := range c.Sources {
-			_ = s.EffectiveSchedule(c.Defaults)
+			_ = c.Defaults.ScheduleFor(s.Schedule, "config")
 		}
 	})
 }

@@ -20,13 +20,13 @@ import (
 // The keys each mapping accepts, in the order the documentation lists them;
 // unknown-key errors print them so that the fix is on the screen.
 var (
-	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify", "discovery", "browser"}
+	rootKeys      = []string{"storage", "defaults", "http", "log", "sources", "notify", "discovery", "browser", "archive"}
 	browserKeys   = []string{"path", "max_tabs", "timeout"}
 	httpKeys      = []string{"listen", "token"}
 	logKeys       = []string{"level", "format"}
 	storageKeys   = []string{"path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
-	defaultsKeys  = []string{"schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "allow_private", "render"}
+	defaultsKeys  = []string{"schedule", "discovered_schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "allow_private", "render"}
 	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots", "render", "wait", "screenshot", "on_move"}
 	notifyKeys    = []string{"timeout", "retry", "endpoints"}
 	retryKeys     = []string{"initial_delay", "max_delay", "max_attempts"}
@@ -192,6 +192,8 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			d.discovery(f, p.val, c)
 		case "notify":
 			d.notify(f, p.val, c)
+		case "archive":
+			d.archive(f, p.val, c)
 		case "http":
 			for _, q := range d.mapping(f, p.val, httpKeys) {
 				g := f.child(q)
@@ -280,6 +282,8 @@ func (d *decoder) defaults(f field, n *yaml.Node, out *Defaults) {
 		switch p.key {
 		case "schedule":
 			d.str(g, p.val, &out.Schedule)
+		case "discovered_schedule":
+			d.str(g, p.val, &out.DiscoveredSchedule)
 		case "user_agent":
 			d.str(g, p.val, &out.UserAgent)
 		case "timeout":

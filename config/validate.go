@@ -94,10 +94,13 @@ func (c Config) validate() []error {
 	if df.BackoffMax < 0 {
 		top("defaults.backoff_max", "%s must not be negative", dur("defaults.backoff_max", df.BackoffMax))
 	}
-	if df.Schedule == "" {
-		top("defaults.schedule", "must not be empty")
-	} else if _, err := ParseSchedule(df.Schedule); err != nil {
-		top("defaults.schedule", "%s is not a valid schedule%s", p.show("defaults.schedule", strconv.Quote(df.Schedule)), detail(p, "defaults.schedule", err))
+	for _, s := range []struct{ key, spec string }{{"defaults.schedule", df.Schedule}, {"defaults.discovered_schedule", df.DiscoveredSchedule}} {
+		key, spec := s.key, s.spec
+		if spec == "" {
+			top(key, "must not be empty")
+		} else if _, err := ParseSchedule(spec); err != nil {
+			top(key, "%s is not a valid schedule%s", p.show(key, strconv.Quote(spec)), detail(p, key, err))
+		}
 	}
 	switch {
 	case strings.TrimSpace(df.UserAgent) == "":
@@ -160,6 +163,7 @@ func (c Config) validate() []error {
 		v.endpoint(i, e, seenEndpoint)
 	}
 	v.discovery(c)
+	v.archive(c)
 	return v.errs
 }
 

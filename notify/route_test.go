@@ -74,7 +74,7 @@ func TestRoute(t *testing.T) {
 // TestConfigLists keeps the lists config checks against in step with what they mirror.
 func TestConfigLists(t *testing.T) {
 	types := []string{watcher.ArticleNew, watcher.ArticleChanged, watcher.ArticleGone, watcher.ArticleRestored, watcher.ArticleMoved,
-		watcher.FetchFailed, watcher.CoverageFound, treaty.Signed, treaty.Ratified, treaty.CountsChanged}
+		watcher.FetchFailed, watcher.CoverageFound, treaty.Signed, treaty.Ratified, treaty.CountsChanged, watcher.ArticleArchived}
 	if !slices.Equal(config.EventTypes, types) {
 		t.Errorf("config.EventTypes = %v, watcher has %v", config.EventTypes, types)
 	}

@@ -34,6 +34,8 @@ type Watcher struct {
 	Store     Store
 	Figures   *figures.Extractor
 	Router    Router // nil: no notifications
+	// Archive queues the URL of every new version for the Wayback Machine (see ArchiveJob).
+	Archive bool
 	// Interpreters give sources of other kinds (Source.Kind) their own events.
 	Interpreters map[Kind]Interpreter
 
@@ -132,7 +134,15 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	c.rec.State.Result = c.rec.Check.Result
 	c.capture(p)
 	c.route()
-	if err := w.Store.Record(c.rec); err != nil {
+	c.queueArchive()
+	err = w.Store.Record(c.rec)
+	if c.rec.Capture != nil {
+		// The store has the body now. Callers keep the records of a round (check's summary):
+		// with the bodies, a first round of 300 pages kept 30 MB alive, and the collector
+		// ran without pause under the one-shot commands' memory limit.
+		c.rec.Capture.Body = nil
+	}
+	if err != nil {
 		return c.rec, fmt.Errorf("record %s: %w", src.Name, err)
 	}
 	if w.Log != nil {

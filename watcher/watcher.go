@@ -83,7 +83,8 @@ const (
 	ArticleRestored = "article.restored"
 	ArticleMoved    = "article.moved" // a redirect to another article URL, once per new URL
 	FetchFailed     = "fetch.failed"
-	CoverageFound   = "coverage.found" // discovery found a new article about the topic
+	CoverageFound   = "coverage.found"   // discovery found a new article about the topic
+	ArticleArchived = "article.archived" // the Wayback Machine holds a copy of a new version
 )
 
 // Event is what hanoiwatch tells the world: printed by `check --json`, stored, and sent to
@@ -277,6 +278,7 @@ type Record struct {
 	// Figures is the source's figures followed onto Snapshot; nil when the check stored
 	// no snapshot or the source is no news article.
 	Figures    *figures.Track
+	Archive    []ArchiveJob // new versions' URLs owed to the Wayback Machine
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
 }

@@ -198,7 +198,7 @@ type planned struct{ a *app }
 func (p planned) Sources() ([]watcher.Source, error) { return p.a.sources() }
 
 func (p planned) Next(src watcher.Source, st watcher.State) time.Time {
-	return schedule.Planned(config.ParseSchedule, config.Source{Schedule: src.Schedule}.EffectiveSchedule(p.a.cfg.Defaults), src, st)
+	return schedule.Planned(config.ParseSchedule, p.a.cfg.Defaults.ScheduleFor(src.Schedule, src.Origin), src, st)
 }
 
 // logger builds the structured log on stderr. The one-shot commands print their results
@@ -287,6 +287,9 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		BackoffMax:   d.BackoffMax,
 		Log:          a.log,
 		Interpreters: map[watcher.Kind]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
+		// With the Wayback Machine configured, new versions are queued for it; the daemon
+		// submits them (see run.go), a one-shot check only queues.
+		Archive: a.cfg.Archive.Wayback.Enabled(),
 	}, nil
 }
 

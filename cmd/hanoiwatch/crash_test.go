@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -248,6 +252,144 @@ notify:
 	for i, ev := range changed {
 		if ev.Previous != snaps[i].ID || ev.Snapshot != snaps[i+1].ID {
 			t.Errorf("change %d goes %s → %s, the snapshots %s → %s", i, ev.Previous, ev.Snapshot, snaps[i].ID, snaps[i+1].ID)
+		}
+	}
+	capturesIntact(t, s, evs)
+}
+
+// capturesIntact checks the captures against the events: every event that names a capture
+// has it stored, its body matching the hash the event carries, and every snapshot of every
+// source has the one page it was taken from (a capture is written with its snapshot, or
+// neither is).
+func capturesIntact(t *testing.T, s *store.Store, evs []watcher.Event) {
+	t.Helper()
+	byEvent := 0
+	for _, ev := range evs {
+		if ev.Capture == nil {
+			continue
+		}
+		body, err := s.Body(ev.Capture.SHA256)
+		if err != nil || len(body) != ev.Capture.Size {
+			t.Errorf("event %s (%s %s): capture %s: %d bytes, %v", ev.ID, ev.Type, ev.Source.Name, ev.Capture.SHA256, len(body), err)
+		}
+		byEvent++
+	}
+	names, err := s.Names()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := 0
+	for _, name := range names {
+		snaps, err := s.Snapshots(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := s.Captures(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != len(snaps) {
+			t.Errorf("%s: %d captures for %d snapshots", name, len(cs), len(snaps))
+			continue
+		}
+		for i, c := range cs {
+			if c.Snapshot != snaps[i].ID {
+				t.Errorf("%s: capture %d is of snapshot %s, want %s", name, i, c.Snapshot, snaps[i].ID)
+			}
+		}
+		stored += len(cs)
+	}
+	if byEvent != stored {
+		t.Errorf("%d events name a capture, %d captures stored", byEvent, stored)
+	}
+	t.Logf("%d captures, all intact", stored)
+}
+
+// TestExportKilled kills `hanoiwatch export` with SIGKILL at random moments while it
+// streams a WARC file: the database still opens, for reading and writing, with every
+// capture intact.
+func TestExportKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and kills it many times")
+	}
+	bin := binary(t)
+	db := filepath.Join(t.TempDir(), "hw.db")
+	s, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 400
+	fillCaptures(t, s, "vtv", n, 30<<10)
+	s.Close()
+
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewPCG(seed, seed>>32))
+	out := filepath.Join(t.TempDir(), "x.warc.gz")
+	full := 0
+	for range 12 {
+		cmd := exec.Command(bin, "export", "--db", db, "--format", "warc", "--out", out)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done: // finished before the kill
+			if err != nil {
+				t.Fatalf("export: %v", err)
+			}
+			full++
+		case <-time.After(time.Duration(20+rnd.IntN(300)) * time.Millisecond):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	t.Logf("12 exports, %d finished before their kill", full)
+	s, err = store.Open(db, store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatalf("after the kills the database does not open: %v", err)
+	}
+	defer s.Close()
+	got := 0
+	if err := s.EachCapture(nil, func(c watcher.Capture) error { got++; return nil }); err != nil || got != n {
+		t.Fatalf("after the kills: %d captures read back (%v), want %d", got, err, n)
+	}
+	evs, err := s.Events(time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	capturesIntact(t, s, evs)
+}
+
+// fillCaptures records n changes of a source, each with a capture of a distinct body of
+// about size bytes of page-like text.
+func fillCaptures(t testing.TB, s *store.Store, source string, n, size int) {
+	t.Helper()
+	rnd := rand.New(rand.NewPCG(uint64(len(source)), uint64(source[len(source)-1])))
+	words := strings.Fields("la convention de Hanoï contre la cybercriminalité a été signée par soixante-cinq pays " +
+		"lors de la cérémonie organisée au centre national des conventions <div class=menu> <a href=/x> </a> </div>")
+	t0 := time.Date(2025, 10, 25, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		var b strings.Builder
+		for b.Len() < size {
+			b.WriteString(words[rnd.IntN(len(words))])
+			b.WriteByte(' ')
+		}
+		body := []byte(b.String())
+		text := fmt.Sprintf("version %d", i)
+		id := watcher.SnapshotID(text)
+		at := t0.Add(time.Duration(i) * time.Minute)
+		sum := sha256.Sum256(body)
+		c := &watcher.Capture{Time: at, Source: source, URL: "http://127.0.0.1/a", Snapshot: id, Event: watcher.ArticleChanged,
+			Exchanges: []watcher.Exchange{{Time: at, Method: "GET", URL: "http://127.0.0.1/a", Proto: "HTTP/1.1", Status: 200,
+				Request: http.Header{"User-Agent": {"hanoiwatch/1"}}, Header: http.Header{"Content-Type": {"text/html"}}}},
+			SHA256: hex.EncodeToString(sum[:]), Size: len(body), Body: body}
+		if err := s.Record(watcher.Record{Source: source, Check: watcher.Check{Time: at, Result: watcher.ResultChanged, Snapshot: id},
+			State: watcher.State{Snapshot: id, LastCheck: at}, Snapshot: &watcher.Snapshot{ID: id, Time: at, Size: len(text)}, Text: text,
+			Capture: c, Events: []watcher.Event{{ID: source + id, Type: watcher.ArticleChanged, Time: at, Source: watcher.EventSource{Name: source},
+				Snapshot: id, Capture: &watcher.CaptureRef{SHA256: c.SHA256, Size: c.Size}}}}); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

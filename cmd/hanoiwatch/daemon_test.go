@@ -21,10 +21,10 @@ import (
 )
 
 // binary builds the hanoiwatch binary once per test run.
-var binary = func() func(t *testing.T) string {
+var binary = func() func(t testing.TB) string {
 	var path string
 	var err error
-	return func(t *testing.T) string {
+	return func(t testing.TB) string {
 		t.Helper()
 		if path == "" && err == nil {
 			dir, _ := os.MkdirTemp("", "hanoiwatch-bin-")

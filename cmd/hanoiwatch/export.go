@@ -15,6 +15,9 @@ import (
 	"hanoiwatch/watcher/store"
 )
 
+// exportGCPercent is the garbage collector's target during an export (see exportCmd).
+const exportGCPercent = 100
+
 func (a *app) exportCmd() *cobra.Command {
 	var (
 		format, out, since, until string
@@ -54,6 +57,11 @@ read-only; stop the daemon first, or export from a copy.`,
 				}
 				tables = export.AllTables
 			}
+			// An export's live heap is a few megabytes whatever the database's size, while
+			// it allocates a copy of every body on the way: the one-shot commands' GOGC 300
+			// let the heap grow to four times that (anonymous memory 26 MB in an export of
+			// 1 000 captures, peak RSS 69 MiB at 10 000).
+			tuneGC(exportGCPercent, memoryLimit)
 			st, err := a.openExport()
 			if err != nil {
 				return err

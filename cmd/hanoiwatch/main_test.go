@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fixture"
@@ -434,5 +435,36 @@ func TestFiguresOutliveRetention(t *testing.T) {
 	out, _, err = hw(t, "figures", "vtv", "--config", e.cfg, "--db", e.db)
 	if err != nil || !strings.Contains(out, "65 (") || !strings.Contains(out, "→ 72 ("+short(ids[0])+")") || !strings.Contains(out, "→ 75 (") {
 		t.Fatalf("figures vtv after retention: %v\n%s", err, out)
+	}
+}
+
+// An adaptive schedule plans a young article's next check Min after its first, and
+// `sources` shows that plan.
+func TestAdaptiveNextCheck(t *testing.T) {
+	e := newEnv(t, fixture.New(), "defaults:\n  schedule: \"adaptive min=10m max=1d\"\n")
+	e.check("vtv")
+	out, errOut, err := hw(t, "sources", "--json", "--config", e.cfg, "--db", e.db)
+	if err != nil {
+		t.Fatalf("sources: %v\n%s", err, errOut)
+	}
+	type view struct {
+		Name      string    `json:"name"`
+		LastCheck time.Time `json:"last_check"`
+		NextCheck time.Time `json:"next_check"`
+	}
+	var vs []view
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(vs, func(v view) bool { return v.Name == "vtv" && !v.LastCheck.IsZero() }) {
+		t.Fatalf("vtv not listed as checked:\n%s", out)
+	}
+	for _, v := range vs {
+		if v.Name == "vtv" && v.NextCheck.Sub(v.LastCheck) != 10*time.Minute {
+			t.Errorf("vtv: last check %s, next %s; want 10 minutes later", v.LastCheck, v.NextCheck)
+		}
+		if v.Name != "vtv" && !v.NextCheck.IsZero() {
+			t.Errorf("%s, never checked: next %s, want due", v.Name, v.NextCheck)
+		}
 	}
 }

@@ -35,6 +35,8 @@ func blocks(doc, lang string) []string {
 func TestReadmeConfigExamples(t *testing.T) {
 	t.Setenv("HANOIWATCH_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	t.Setenv("HANOIWATCH_SLACK_URL", "slack://hook:T00000000-B00000000-XXXXXXXXXXXXXXXXXXXXXXXX@webhook")
+	t.Setenv("HANOIWATCH_WAYBACK_ACCESS", "AccessKey1")
+	t.Setenv("HANOIWATCH_WAYBACK_SECRET", "SecretKey1")
 	ys := blocks(readme(t), "yaml")
 	if len(ys) == 0 {
 		t.Fatal("no yaml example in the README")

@@ -23,6 +23,7 @@ import (
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/watchlist"
+	"hanoiwatch/watcher/wayback"
 	"hanoiwatch/watcher/web"
 )
 
@@ -89,13 +90,13 @@ func (a *app) run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := &daemon{a: a, mets: web.NewMetrics(reg)}
-	_, disp, err := a.notifier()
+	router, disp, err := a.notifier()
 	if err != nil {
 		return err
 	}
 	disp.Observer = notify.NewMetrics(reg, a.store, slices.Sorted(maps.Keys(disp.Senders)), a.log)
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
-		Log: a.log, Observe: d.mets.Observe}
+		Discovered: a.cfg.Defaults.DiscoveredSchedule, Log: a.log, Observe: d.mets.Observe}
 	w, srcs, err := d.load()
 	if err != nil {
 		return err
@@ -122,6 +123,16 @@ func (a *app) run(ctx context.Context) error {
 	defer stopDelivery()
 	delivered := make(chan error, 1)
 	go func() { delivered <- disp.Run(dctx) }()
+	// The Wayback Machine's queue, when configured, is worked through in the background
+	// like the deliveries, and stops with them.
+	archived := make(chan error, 1)
+	if wb := a.cfg.Archive.Wayback; wb.Enabled() {
+		arch := &wayback.Archiver{Endpoint: wb.Endpoint, AccessKey: wb.AccessKey, SecretKey: wb.SecretKey, Store: a.store,
+			Router: router, Client: &http.Client{}, Log: a.log}
+		go func() { archived <- arch.Run(dctx) }()
+	} else {
+		archived <- nil
+	}
 
 	var srv *http.Server
 	if ln != nil {
@@ -165,6 +176,7 @@ func (a *app) run(ctx context.Context) error {
 	}
 	stopDelivery()
 	<-delivered
+	<-archived
 	a.log.Info("stopped")
 	return nil
 }
@@ -219,7 +231,7 @@ func (d *daemon) reload() {
 func (d *daemon) apply(why string) error {
 	w, srcs, err := d.load()
 	if err == nil {
-		d.sched.Default = d.a.cfg.Defaults.Schedule
+		d.sched.Default, d.sched.Discovered = d.a.cfg.Defaults.Schedule, d.a.cfg.Defaults.DiscoveredSchedule
 		err = d.sched.Update(w, srcs)
 	}
 	if err != nil {

@@ -1,7 +1,9 @@
 // Package schedule runs checks on cron schedules (robfig/cron): one entry per source,
 // spread with a fixed per-source offset so that many sources on the same schedule do not
 // fire at once, never two checks of one source at the same time, failing sources held back
-// until their backoff expires, overdue sources checked soon after start.
+// until their backoff expires, overdue sources checked soon after start. Sources on an
+// adaptive schedule (see Adaptive) have a timer instead, set after each check from what
+// the check found.
 package schedule
 
 import (
@@ -33,10 +35,13 @@ const MaxJitter = 15 * time.Minute
 
 // Scheduler owns the cron and the per-source entries.
 type Scheduler struct {
-	States  States
+	States States
+	// Parse parses a schedule. A schedule with Bounds is adaptive (see Adaptive).
 	Parse   func(spec string) (cron.Schedule, error)
 	Default string // schedule of sources that have none
-	Log     *slog.Logger
+	// Discovered is the schedule of discovered sources that have none; "" for Default.
+	Discovered string
+	Log        *slog.Logger
 	// Observe, when set, is called after every recorded check with how late it started.
 	Observe func(src watcher.Source, rec watcher.Record, lag time.Duration)
 	// Spread is the time over which the start-up turns of overdue sources are spread, in
@@ -84,6 +89,11 @@ type entry struct {
 	startupAt time.Time
 	period    time.Duration // of sched
 	running   sync.Mutex
+	// An adaptive source has no cron entry but a timer, set after each of its checks (see
+	// arm) for the turn due then; adaptive is nil for the others.
+	adaptive *Adaptive
+	timer    *time.Timer
+	due      time.Time
 }
 
 // Start schedules the sources and starts the cron. Checks run with checker.
@@ -130,29 +140,37 @@ func (s *Scheduler) Update(checker Checker, sources []watcher.Source) error {
 			continue
 		}
 		if e != nil {
-			s.cron.Remove(e.id)
-			e.stopStartup()
+			s.unschedule(e)
 		} else {
 			e = &entry{}
 			s.entries[src.Name] = e
 		}
 		e.src, e.spec = &sources[i], s.spec(src)
-		sched := jittered{scheds[src.Name], offset(src.Name, scheds[src.Name])}
-		e.sched = &tracked{Schedule: sched}
-		e.period = period(sched)
-		e.id = s.cron.Schedule(e.sched, s.job(e))
 		st, err := s.States.State(src.Name)
 		if err != nil {
 			return err
 		}
+		if b, ok := scheds[src.Name].(bounded); ok {
+			min, max := b.Bounds()
+			e.adaptive = &Adaptive{Min: min, Max: max}
+			if due := e.adaptive.Next(st); due.After(time.Now()) {
+				s.arm(e, due)
+			} else {
+				overdue = append(overdue, e)
+			}
+			continue
+		}
+		sched := jittered{scheds[src.Name], offset(src.Name, scheds[src.Name])}
+		e.sched = &tracked{Schedule: sched}
+		e.period = period(sched)
+		e.id = s.cron.Schedule(e.sched, s.job(e))
 		if st.LastCheck.IsZero() || !sched.Next(st.LastCheck).After(time.Now()) {
 			overdue = append(overdue, e)
 		}
 	}
 	for name, e := range s.entries {
 		if !keep[name] {
-			s.cron.Remove(e.id)
-			e.stopStartup()
+			s.unschedule(e)
 			delete(s.entries, name)
 		}
 	}
@@ -176,6 +194,73 @@ func (e *entry) stopStartup() {
 		e.startup.Stop()
 	}
 	e.startup, e.startupAt = nil, time.Time{}
+}
+
+// unschedule takes an entry off the cron or its timer, and cancels its one-off turn.
+// Called with s.mu held.
+func (s *Scheduler) unschedule(e *entry) {
+	if e.adaptive == nil {
+		s.cron.Remove(e.id)
+	}
+	e.stopStartup()
+	e.stopTimer()
+	e.sched, e.adaptive = nil, nil
+}
+
+// stopTimer cancels an adaptive entry's next turn. Called with s.mu held.
+func (e *entry) stopTimer() {
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.timer, e.due = nil, time.Time{}
+}
+
+// arm sets an adaptive entry's next turn at due. Called with s.mu held.
+func (s *Scheduler) arm(e *entry, due time.Time) {
+	e.stopTimer()
+	e.due = due
+	e.timer = time.AfterFunc(time.Until(due), s.adaptiveTurn(e, due))
+}
+
+// rearm sets an adaptive source's next turn from its state after a check, or after a turn
+// that did not check it (backing off, checked since).
+func (s *Scheduler) rearm(e *entry, name string) {
+	st, err := s.States.State(name)
+	if err != nil {
+		s.Log.Error("read state", "source", name, "err", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped || s.entries[name] != e || e.adaptive == nil {
+		return // stopped, removed or rescheduled meanwhile
+	}
+	// Never sooner than Min from now: a check that was not recorded (a store error, an
+	// interruption) left the state as it was, and would make the turn due at once, again
+	// and again.
+	s.arm(e, later(e.adaptive.Next(st), time.Now().Add(e.adaptive.Min)))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// adaptiveTurn is an adaptive source's turn planned for due.
+func (s *Scheduler) adaptiveTurn(e *entry, due time.Time) func() {
+	return func() {
+		s.mu.Lock()
+		if s.stopped || !e.due.Equal(due) {
+			s.mu.Unlock()
+			return // stopped, or the turn was replaced
+		}
+		s.adhoc.Add(1)
+		defer s.adhoc.Done()
+		checker, src, ctx := s.checker, *e.src, s.ctx
+		s.mu.Unlock()
+		s.run(ctx, checker, e, src, due, false)
+	}
 }
 
 // startupTurn is an overdue source's one-off turn at start. It runs in one of the
@@ -224,8 +309,11 @@ func (s *Scheduler) nextWaiting() (turn, bool) {
 }
 
 func (s *Scheduler) spec(src watcher.Source) string {
-	if src.Schedule != "" {
+	switch {
+	case src.Schedule != "":
 		return src.Schedule
+	case src.Origin == "discovered" && s.Discovered != "":
+		return s.Discovered
 	}
 	return s.Default
 }
@@ -246,9 +334,15 @@ func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watc
 	// still running is skipped.
 	if !e.running.TryLock() {
 		s.Log.Debug("check still running, turn skipped", "source", src.Name)
-		return
+		return // and the check under way sets an adaptive source's next turn
 	}
 	defer e.running.Unlock()
+	s.mu.Lock()
+	adaptive := e.adaptive != nil
+	s.mu.Unlock()
+	if adaptive {
+		defer s.rearm(e, src.Name)
+	}
 	st, err := s.States.State(src.Name)
 	if err != nil {
 		s.Log.Error("read state", "source", src.Name, "err", err)
@@ -322,6 +416,12 @@ func (s *Scheduler) Next(name string) time.Time {
 	if !ok || !s.started {
 		return time.Time{}
 	}
+	if e.adaptive != nil {
+		if !e.startupAt.IsZero() {
+			return e.startupAt
+		}
+		return e.due
+	}
 	_, next := e.sched.times()
 	if next.IsZero() { // cron has not asked yet: it starts in the background
 		next = e.sched.Schedule.Next(time.Now())
@@ -340,6 +440,7 @@ func (s *Scheduler) Stop(grace time.Duration) {
 	s.stopped = true
 	for _, e := range s.entries {
 		e.stopStartup()
+		e.stopTimer()
 	}
 	s.mu.Unlock()
 	if c == nil {
@@ -444,6 +545,10 @@ func Planned(parse func(spec string) (cron.Schedule, error), spec string, src wa
 	sched, err := parse(spec)
 	if err != nil {
 		return time.Time{}
+	}
+	if b, ok := sched.(bounded); ok {
+		min, max := b.Bounds()
+		return Adaptive{Min: min, Max: max}.Next(st)
 	}
 	next := jittered{sched, offset(src.Name, sched)}.Next(st.LastCheck)
 	if st.RetryAt.After(next) { // a failing source waits out its backoff

@@ -181,14 +181,14 @@ func (s *Store) Body(sha string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decompressBody(sha, z)
+	return decompressBody(sha, z, nil)
 }
 
-// decompressBody decodes a stored body and checks it against its hash: a body that does
-// not match is damage, never evidence.
-func decompressBody(sha string, z []byte) ([]byte, error) {
+// decompressBody decodes a stored body into dst's memory and checks it against its hash:
+// a body that does not match is damage, never evidence.
+func decompressBody(sha string, z, dst []byte) ([]byte, error) {
 	_, dec := codecs()
-	body, err := dec.DecodeAll(z, nil)
+	body, err := dec.DecodeAll(z, dst[:0])
 	if err != nil {
 		return nil, fmt.Errorf("capture %s: %w", sha, err)
 	}

@@ -14,6 +14,7 @@
 //	removed    <name> → RFC 3339 time
 //	outbox     <endpoint>/ <seq> → JSON Delivery, in the order the events happened
 //	captures, bodies, bodyrefs: the responses as served (see capture.go)
+//	archive    the Wayback Machine's queue (see archive.go)
 //
 // The states of all sources lie together, apart from their snapshots, and the check log is
 // kept as runs (a check with the same outcome as the one before only counts in the latest
@@ -161,7 +162,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots, bSourceEvents, bFigures} {
+		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots, bSourceEvents, bFigures, bArchive} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -336,7 +337,7 @@ func readRun(tx *bbolt.Tx, source string) (*watcher.Check, error) {
 // isQuiet reports whether a record has nothing that a crash may lose: no snapshot, event or
 // delivery.
 func isQuiet(r watcher.Record) bool {
-	return r.Snapshot == nil && len(r.Events) == 0 && len(r.Deliveries) == 0
+	return r.Snapshot == nil && len(r.Events) == 0 && len(r.Deliveries) == 0 && len(r.Archive) == 0
 }
 
 // repeats reports whether check c has the outcome of run, and if so counts it in the run.
@@ -655,6 +656,9 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 		if err := putEvent(tx, e); err != nil {
 			return err
 		}
+	}
+	if err := putArchive(tx, r.Archive); err != nil {
+		return err
 	}
 	return queue(tx, r.Deliveries)
 }

@@ -51,6 +51,7 @@ func (s *Store) EachCapture(keep func(*watcher.Capture) bool, fn func(watcher.Ca
 	if err != nil {
 		return err
 	}
+	var buf []byte // the bodies' memory, reused: fn does not keep them
 	for _, name := range names {
 		var after []byte // the last key read
 		for more := true; more; {
@@ -99,11 +100,11 @@ func (s *Store) EachCapture(keep func(*watcher.Capture) bool, fn func(watcher.Ca
 				return err
 			}
 			for i, cp := range batch {
-				body, err := decompressBody(cp.SHA256, zs[i])
+				body, err := decompressBody(cp.SHA256, zs[i], buf)
 				if err != nil {
 					return fmt.Errorf("capture of %s at %s: %w", name, cp.Time.Format("2006-01-02T15:04:05Z07:00"), err)
 				}
-				zs[i] = nil
+				zs[i], buf = nil, body
 				cp.Body = body
 				if err := fn(cp); err != nil {
 					return err
