@@ -129,3 +129,27 @@ func TestNotifyTestTable(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigValidateChannelURLs: `config validate` refuses channel URLs their service
+// cannot use, naming the file, the line and the field, and says ok for a good one.
+func TestConfigValidateChannelURLs(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ url, want string }{
+		{"slack://nonsense", `:4: notify.endpoints[0].url: is not a valid "slack" service URL: invalid slack token format`},
+		{`"telegram://"`, `:4: notify.endpoints[0].url: is not a valid "telegram" service URL: invalid telegram token`},
+		{"slack://hook:T00000000-B00000000-XXXXXXXXXXXXXXXXXXXXXXXX@webhook", ": ok"},
+	} {
+		path := filepath.Join(dir, "hw.yaml")
+		if err := os.WriteFile(path, []byte("notify:\n  endpoints:\n    - name: newsroom\n      url: "+tt.url+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, _, err := hw(t, "config", "validate", path)
+		got := out
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, path+tt.want) {
+			t.Errorf("config validate with url %s: %q, want %q...", tt.url, got, path+tt.want)
+		}
+	}
+}

@@ -16,9 +16,9 @@ const dropped = "-"
 const ordinalKind = "ordinal"
 
 // extractLine appends the claims of one line, tokenized in toks.
-func (x *Extractor) extractLine(out []Claim, line string, n int, toks []token, li langInfo, memo map[memoKey]string) []Claim {
+func (x *Extractor) extractLine(out []Claim, line string, n int, toks []token, li langInfo, st *textState) []Claim {
 	first := len(out)
-	r := &reader{x: x, line: line, toks: toks, f: formOf(li.code), memo: memo}
+	r := &reader{x: x, line: line, toks: toks, f: formOf(li.code), st: st}
 	var ms []claimMeta
 	for i := 0; i < len(toks); i++ {
 		switch toks[i].k {

@@ -134,7 +134,8 @@ func lowerWords(p string) []string {
 // (invalid UTF-8 included).
 func (x *Extractor) Extract(text, lang string) []Claim {
 	li := infoFor(lang, text)
-	memo := map[memoKey]string{}
+	st := states.Get().(*textState)
+	defer st.release()
 	var out []Claim
 	var buf []token
 	var header []string // the column headers of the table whose rows are being read
@@ -152,7 +153,7 @@ func (x *Extractor) Extract(text, lang string) []Claim {
 				header = cells
 				continue
 			}
-			out = x.extractRow(out, line, n, cells, header, li, memo)
+			out = x.extractRow(out, line, n, cells, header, li, st)
 			continue
 		}
 		header = nil
@@ -161,10 +162,10 @@ func (x *Extractor) Extract(text, lang string) []Claim {
 		}
 		buf = tokenize(line, buf)
 		if segs := x.languages(line, buf, li); segs != nil {
-			out = x.extractSegments(out, line, n, segs, memo)
+			out = x.extractSegments(out, line, n, segs, st)
 			continue
 		}
-		out = x.extractLine(out, line, n, buf, li, memo)
+		out = x.extractLine(out, line, n, buf, li, st)
 	}
 	return out
 }
@@ -178,7 +179,7 @@ const cellSep = " | "
 // ("Châu Phi | 21" under "Khu vực | Số nước ký" reads as "Châu Phi Số nước ký 21": 21
 // countries signed, in Africa: a part). The claims keep their place in the row's line, and
 // the row as their sentence.
-func (x *Extractor) extractRow(out []Claim, line string, n int, cells, header []string, li langInfo, memo map[memoKey]string) []Claim {
+func (x *Extractor) extractRow(out []Claim, line string, n int, cells, header []string, li langInfo, st *textState) []Claim {
 	if len(header) != len(cells) {
 		header = nil
 	}
@@ -202,7 +203,8 @@ func (x *Extractor) extractRow(out []Claim, line string, n int, cells, header []
 		}
 		synth := prefix + cell
 		first := len(out)
-		out = x.extractLine(out, synth, n, tokenize(synth, nil), li, memo)
+		st.toks = tokenize(synth, st.toks)
+		out = x.extractLine(out, synth, n, st.toks, li, st)
 		kept := first
 		for _, c := range out[first:] {
 			if c.Start < len(prefix) {

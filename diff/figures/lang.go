@@ -232,11 +232,12 @@ func guessIndex(w string) int {
 
 // extractSegments appends the claims of a line read in runs of sentences of different
 // languages (see languages); the claims keep their place in the line.
-func (x *Extractor) extractSegments(out []Claim, line string, n int, segs []segment, memo map[memoKey]string) []Claim {
+func (x *Extractor) extractSegments(out []Claim, line string, n int, segs []segment, st *textState) []Claim {
 	for _, sg := range segs {
 		sub := line[sg.start:sg.end]
 		first := len(out)
-		out = x.extractLine(out, sub, n, tokenize(sub, nil), sg.li, memo)
+		st.toks = tokenize(sub, st.toks)
+		out = x.extractLine(out, sub, n, st.toks, sg.li, st)
 		for k := first; k < len(out); k++ {
 			out[k].Start += sg.start
 			out[k].End += sg.start

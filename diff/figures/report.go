@@ -25,6 +25,8 @@ type Point struct {
 type Series struct {
 	Subject   string  `json:"subject"`
 	Key       string  `json:"key,omitempty"`
+	Scope     string  `json:"scope,omitempty"`   // "part" for a sub-count (see Claim.Scope)
+	PartOf    string  `json:"part_of,omitempty"` // for a part, the key of its total
 	Unit      string  `json:"unit,omitempty"`
 	Qualifier string  `json:"qualifier,omitempty"`
 	Sentence  string  `json:"sentence,omitempty"`

@@ -3,6 +3,8 @@ package figures
 import (
 	"sort"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/french"
@@ -36,8 +38,13 @@ func formOf(code string) int {
 	return formPlain
 }
 
-// wordForm returns the form f of a lower-case NFC word.
+// wordForm returns the form f of a lower-case NFC word. Words of four letters or fewer
+// are not stemmed ("pays", "cas", "need"): the stemmers leave most of them as they are,
+// and skipping them saves most of the stemming of a text.
 func wordForm(w string, f int) string {
+	if f != formVi && len(w) <= 5 && utf8.RuneCountInString(w) <= 4 {
+		return diff.Fold(w)
+	}
 	switch f {
 	case formFr:
 		return diff.Fold(french.Stem(w, true))
@@ -163,14 +170,39 @@ type memoKey struct {
 	f int
 }
 
+// textState is what the reading of one text keeps from line to line.
+type textState struct {
+	memo  map[memoKey]string // stems already computed
+	words []wordCache        // per token of the line being read (reused: a paragraph is hundreds of tokens)
+	toks  []token            // the tokens of a table cell or a run of sentences (reused)
+}
+
+// states keeps the textStates of finished Extract calls for the next ones: their buffers
+// and the stems they computed are reused.
+var states = sync.Pool{New: func() any { return &textState{memo: map[memoKey]string{}} }}
+
+// maxMemo bounds the stems a pooled textState keeps.
+const maxMemo = 1 << 13
+
+// release clears what refers to the text read and returns st to the pool. The memo's
+// words are copies (see form), so they do not hold the text.
+func (st *textState) release() {
+	clear(st.words[:cap(st.words)])
+	clear(st.toks[:cap(st.toks)])
+	if len(st.memo) > maxMemo {
+		clear(st.memo)
+	}
+	states.Put(st)
+}
+
 // reader reads the words around the claims of one line.
 type reader struct {
 	x     *Extractor
 	line  string
 	toks  []token
-	f     int                // the form words are compared in (the line's language)
-	memo  map[memoKey]string // stems already computed, for the whole text
-	words []wordCache        // per token, what was read of it, filled when first asked
+	f     int         // the form words are compared in (the line's language)
+	st    *textState  // the text's
+	words []wordCache // per token, what was read of it, filled when first asked
 }
 
 // wordCache is what is known of one token of the line.
@@ -185,7 +217,11 @@ func (r *reader) low(k int) string {
 		return ""
 	}
 	if r.words == nil {
-		r.words = make([]wordCache, len(r.toks))
+		if cap(r.st.words) < len(r.toks) {
+			r.st.words = make([]wordCache, len(r.toks))
+		}
+		r.words = r.st.words[:len(r.toks)]
+		clear(r.words)
 	}
 	c := &r.words[k]
 	if c.done == 0 {
@@ -214,11 +250,10 @@ func (r *reader) form(k int) string {
 	case !r.x.vocab[prefix3(c.fold)]:
 		c.form = c.fold
 	default:
-		key := memoKey{w, r.f}
-		v, ok := r.memo[key]
+		v, ok := r.st.memo[memoKey{w, r.f}]
 		if !ok {
 			v = wordForm(w, r.f)
-			r.memo[key] = v
+			r.st.memo[memoKey{strings.Clone(w), r.f}] = v
 		}
 		c.form = v
 	}

@@ -38,7 +38,7 @@ func (x *Extractor) Follow(t Track, v Version) Track {
 			next[i] = len(series) - 1
 		}
 		s := &series[next[i]]
-		s.Subject, s.Key, s.Unit, s.Qualifier, s.Sentence = c.Subject, c.Key, c.Unit, c.Qualifier, c.Sentence
+		s.Subject, s.Key, s.Scope, s.PartOf, s.Unit, s.Qualifier, s.Sentence = c.Subject, c.Key, c.Scope, c.PartOf, c.Unit, c.Qualifier, c.Sentence
 		if last := s.History[len(s.History)-1]; last.Value != c.Value {
 			// Appended to a copy: the history slices of t stay as they were.
 			s.History = append(s.History[:len(s.History):len(s.History)], pt)
