@@ -15,7 +15,7 @@ import (
 // list is a watch list in memory, planned as the daemon plans.
 type list []watcher.Source
 
-func (l list) Sources() ([]watcher.Source, error)          { return l, nil }
+func (l list) Sources() ([]watcher.Source, error)           { return l, nil }
 func (l list) Next(watcher.Source, watcher.State) time.Time { return time.Time{} }
 
 // newsroom builds a store of n sources with five snapshots each, their figures recorded
@@ -41,7 +41,7 @@ func newsroom(b *testing.B, n int) (*Service, list) {
 			t = x.Follow(t, figures.Version{ID: id, Time: at, Text: text, Lang: "fr"})
 			tr := t
 			err := st.Record(watcher.Record{Source: name, Check: watcher.Check{Time: at, Result: watcher.ResultChanged, Snapshot: id},
-				State: watcher.State{Snapshot: id, Status: watcher.StatusOK, LastCheck: at, LastChange: at, Lang: "fr"},
+				State:    watcher.State{Snapshot: id, Status: watcher.StatusOK, LastCheck: at, LastChange: at, Lang: "fr"},
 				Snapshot: &watcher.Snapshot{ID: id, Time: at, Size: len(text), Lang: "fr"}, Text: text, Figures: &tr,
 				Events: []watcher.Event{{ID: name + id, Type: watcher.ArticleChanged, Time: at, Source: watcher.EventSource{Name: name}, Snapshot: id}}})
 			if err != nil {
