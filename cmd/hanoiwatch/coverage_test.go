@@ -439,8 +439,7 @@ func TestCoverageDiscovery(t *testing.T) {
 	t.Run("a redirect to the article's new address is a move, no disappearance", func(t *testing.T) {
 		n := names[pathViText]
 		site.set(pathViText, 0, pathViMoved)
-		// Back, or discovery would find the article at its new address: discovery knows
-		// the watched sources by their declared URLs, not by where they moved.
+		// Back, so that the subtests after this one see the site as it was.
 		defer site.set(pathViText, 0, "")
 		if got := byType(e.check(n)); fmt.Sprint(got) != fmt.Sprintf("map[article.moved:[%s]]", n) {
 			t.Fatalf("events: %v", got)

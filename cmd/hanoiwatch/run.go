@@ -34,9 +34,11 @@ func (a *app) runCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon: check every source on its schedule until stopped",
-		Long: `Checks each source on its cron schedule (defaults.schedule unless the source has its
-own), spread so that sources on one schedule do not fire together; overdue sources are
-checked at start. A failing source backs off (1 minute doubling up to defaults.backoff_max).
+		Long: `Checks each source on its schedule (defaults.schedule unless the source has its own;
+defaults.discovered_schedule, "adaptive" by default, for discovered articles), spread so
+that sources on one cron schedule do not fire together; an adaptive source is checked
+often while its text is young or has just changed, less often the longer it stays
+unchanged. Overdue sources are checked at start. A failing source backs off (1 minute doubling up to defaults.backoff_max).
 The HTTP server (http.listen, default 127.0.0.1:8787) serves /healthz, /readyz, /metrics
 and the JSON API.
 
@@ -136,7 +138,7 @@ func (a *app) run(ctx context.Context) error {
 
 	var srv *http.Server
 	if ln != nil {
-		api := &web.Server{Reports: a.service(), Changes: d, Outbox: a.store, Requeuer: a.store, Captures: a.store, Token: a.cfg.HTTP.Token, Notice: a.notice(),
+		api := &web.Server{Reports: a.service(), Changes: d, Outbox: a.store, Requeuer: a.store, Captures: a.store, Screenshots: a.store, Token: a.cfg.HTTP.Token, Notice: a.notice(),
 			Gatherer: reg, Log: a.log, Ready: func() error { return nil }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,16 +100,21 @@ func newFetcher(t *testing.T, opt Options) Fetcher {
 	if _, err := Find(""); err != nil {
 		t.Skip(err)
 	}
-	plain, err := fetch.New(fetch.Options{UserAgent: "hanoiwatch-test", Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
 	b, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return Fetcher{Plain: plain, Browser: b}
+	return Fetcher{Plain: plainFetcher(t), Browser: b}
+}
+
+// plainFetcher is the fetcher of documents, as the daemon's (loopback hosts have no delay).
+func plainFetcher(tb testing.TB) watcher.Fetcher {
+	plain, err := fetch.New(fetch.Options{UserAgent: "hanoiwatch-test", Timeout: 10 * time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return plain
 }
 
 func browserSource(name, url string) watcher.Source {
@@ -270,11 +276,11 @@ func TestRenderFailures(t *testing.T) {
 	}
 }
 
-// TestBrowserRestart kills the browser process: the fetch under way fails, and the next one
-// starts a new browser. Close then stops it.
+// TestBrowserRestart kills the browser process, then stops the next one: each time the next
+// fetch starts a new browser. Close then stops it.
 func TestBrowserRestart(t *testing.T) {
 	s := newSite(t)
-	f := newFetcher(t, Options{MaxTabs: 1, Timeout: 10 * time.Second})
+	f := newFetcher(t, Options{MaxTabs: 1, Timeout: 3 * time.Second})
 	ctx := context.Background()
 	if _, err := f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{}); err != nil {
 		t.Fatal(err)
@@ -301,6 +307,27 @@ func TestBrowserRestart(t *testing.T) {
 	b.mu.Unlock()
 	if second == first {
 		t.Fatal("the dead browser is still in use")
+	}
+
+	// A browser that stops answering (here: stopped by a signal) fails the check under way,
+	// and the next one runs in a new browser.
+	proc = chromedp.FromContext(second.ctx).Browser.Process()
+	if err := proc.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{})
+	if err == nil || !strings.Contains(err.Error(), "the browser did not open a tab within 3s") {
+		t.Fatalf("hung browser: %v", err)
+	}
+	p, err = f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{})
+	if err != nil || !strings.Contains(string(p.Body), "72 States") {
+		t.Fatalf("after the browser hung: %v", err)
+	}
+	b.mu.Lock()
+	third := b.cur
+	b.mu.Unlock()
+	if third == second || second.ctx.Err() == nil {
+		t.Fatal("the hung browser is still in use, or still running")
 	}
 	b.Close()
 	if _, err := f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{}); !errors.Is(err, ErrClosed) {

@@ -204,7 +204,8 @@ func (s *Scheduler) unschedule(e *entry) {
 	}
 	e.stopStartup()
 	e.stopTimer()
-	e.sched, e.adaptive = nil, nil
+	// e.sched stays: a cron turn that fired before the removal may still read it.
+	e.adaptive = nil
 }
 
 // stopTimer cancels an adaptive entry's next turn. Called with s.mu held.
@@ -271,6 +272,22 @@ func (s *Scheduler) startupTurn(e *entry, at time.Time) func() {
 		if s.stopped {
 			s.mu.Unlock()
 			return // and adds nothing to adhoc, which Stop may be waiting for
+		}
+		if e.src.Render != "" {
+			// A rendered source waits for a tab of the browser, which bounds those checks
+			// itself (browser.max_tabs): in a start-up slot it would hold up the plain
+			// sources queued behind it for as long as the browser is busy.
+			if !e.startupAt.Equal(at) {
+				s.mu.Unlock()
+				return // replaced by a reload
+			}
+			e.startup, e.startupAt = nil, time.Time{}
+			checker, src, ctx := s.checker, *e.src, s.ctx
+			s.adhoc.Add(1)
+			defer s.adhoc.Done()
+			s.mu.Unlock()
+			s.run(ctx, checker, e, src, at, false)
+			return
 		}
 		if s.starting >= StartupSlots {
 			s.waiting = append(s.waiting, turn{e, at})

@@ -169,12 +169,13 @@ var funcs = template.FuncMap{
 		}
 		return id
 	},
-	"num":     num,
-	"nump":    func(f *float64) string { return nump(f) },
-	"value":   value,
-	"srcURL":  srcURL,
-	"diffURL": diffURL,
-	"cls":     func(s string) string { return strings.ReplaceAll(s, ".", "-") },
+	"num":      num,
+	"nump":     func(f *float64) string { return nump(f) },
+	"value":    value,
+	"srcURL":   srcURL,
+	"diffURL":  diffURL,
+	"cls":      func(s string) string { return strings.ReplaceAll(s, ".", "-") },
+	"archived": archivedURL,
 }
 
 func ago(t time.Time) string {

@@ -37,7 +37,7 @@ var lastSuccessDesc = prometheus.NewDesc("hanoiwatch_last_success_timestamp_seco
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hanoiwatch_checks_total",
-			Help: "Checks by result (new, changed, unchanged, not-modified, suspect, gone, failed)."}, []string{"result"}),
+			Help: "Checks by result (new, changed, unchanged, not-modified, suspect, gone, failed, blocked, needs-js)."}, []string{"result"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hanoiwatch_check_duration_seconds",
 			Help: "Time to fetch a page.", Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10)}),
 		bytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "hanoiwatch_fetched_bytes_total",
