@@ -438,7 +438,6 @@ func (c *checkRun) content(p *Page) {
 			return
 		}
 		c.snapshot(p, bodyHash, art, text, lang, ArticleNew, nil)
-		c.ledger("", nil, c.w.Figures.Extract(text, lang))
 		return
 	}
 	id := SnapshotID(text)
@@ -472,35 +471,10 @@ func (c *checkRun) content(p *Page) {
 	}
 	c.snapshot(p, bodyHash, art, text, lang, typ, &d)
 	ev := &c.rec.Events[len(c.rec.Events)-1]
-	before, after := c.w.Figures.Extract(old, lang), c.w.Figures.Extract(text, lang)
-	ev.Figures = figures.Compare(before, after)
+	ev.Figures = figures.Compare(c.w.Figures.Extract(old, lang), c.w.Figures.Extract(text, lang))
 	if ev.Figures == nil {
 		ev.Figures = []figures.Change{}
 	}
-	c.ledger(old, before, after)
-}
-
-// ledger extends the source's figure history with the new snapshot, whose claims are
-// after (before: those of the previous snapshot, whose text is old), when the store keeps
-// one: it is written with the snapshot. A source without a history yet (a database older
-// than the history) starts it at the previous snapshot.
-func (c *checkRun) ledger(old string, before, after []figures.Claim) {
-	ls, ok := c.w.Store.(Ledgers)
-	if !ok {
-		return
-	}
-	l, found, err := ls.Ledger(c.src.Name)
-	if err != nil {
-		if c.w.Log != nil {
-			c.w.Log.Warn("figure history unreadable: started again", "source", c.src.Name, "err", err)
-		}
-		found = false
-	}
-	if !found && old != "" {
-		l = l.Advance(nil, before, c.prev.Snapshot, c.prev.LastChange)
-	}
-	l = l.Advance(before, after, c.rec.Snapshot.ID, c.rec.Snapshot.Time)
-	c.rec.Figures = &l
 }
 
 // backoff is the wait after the n-th failure in a row.

@@ -259,9 +259,6 @@ type Record struct {
 	Archive    []ArchiveJob // new versions' URLs owed to the Wayback Machine
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
-	// Figures is the source's figure history extended with Snapshot, when the store keeps
-	// one (see Ledgers); nil otherwise.
-	Figures *figures.Ledger
 }
 
 // Delivery is one event owed to one notification endpoint, kept in the outbox until the
@@ -333,14 +330,6 @@ type Store interface {
 	State(source string) (State, error)
 	Text(source, snapshot string) (string, error)
 	Record(r Record) error
-}
-
-// Ledgers is implemented by a Store that keeps each source's figure history from check to
-// check (figures.Ledger), so that where each value first appeared survives the retention
-// of snapshots. A store without it has its history recomputed from the snapshots it keeps.
-type Ledgers interface {
-	// Ledger returns the source's figure history, and false when none was recorded.
-	Ledger(source string) (figures.Ledger, bool, error)
 }
 
 // ErrNotFound is returned by stores for an unknown source, snapshot or event.

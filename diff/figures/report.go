@@ -37,78 +37,44 @@ type Series struct {
 // History follows the figures of a source through its versions (oldest first). A figure
 // is followed by Compare's pairing: "65 pays" becoming "72 pays" is one series 65 → 72.
 func (x *Extractor) History(vs []Version) []Series {
-	var l Ledger
+	var series []*Series
+	var live []int // for each claim of the previous version, its series (index into series)
 	var prev []Claim
 	for _, v := range vs {
-		cur := x.Extract(v.Text, v.Lang)
-		l = l.Advance(prev, cur, v.ID, v.Time)
-		prev = cur
-	}
-	return l.Series
-}
-
-// Ledger is a source's figure history as it is kept from one version to the next: each
-// value is credited, when it appears, to the snapshot and time where it appeared, so the
-// history survives the snapshots' retention.
-type Ledger struct {
-	Series []Series `json:"series"`
-	// Live holds, for each figure of the latest version (in order), the index of its series.
-	Live []int `json:"live"`
-}
-
-// Advance returns the ledger after one more version of the text: before holds the claims
-// of the version the ledger ends with (nil for the first), after those of the new version,
-// whose snapshot is id, stored at time at. A figure is followed by Compare's pairing; a new
-// one starts a series; a series whose figure is gone gets no Latest. l is not modified.
-func (l Ledger) Advance(before, after []Claim, id string, at time.Time) Ledger {
-	prev, cur := figuresOnly(before), figuresOnly(after)
-	out := Ledger{Series: make([]Series, len(l.Series)), Live: make([]int, len(cur))}
-	for i, s := range l.Series {
-		s.History = append([]Point(nil), s.History...)
-		out.Series[i] = s
-	}
-	live := l.Live
-	if len(live) != len(prev) { // a ledger that does not match the text it ends with: start over
-		live, out.Series = nil, nil
-		prev = nil
-	}
-	for i := range out.Live {
-		out.Live[i] = -1
-	}
-	used := make([]bool, len(prev))
-	for _, p := range match(prev, cur) {
-		out.Live[p[1]] = live[p[0]]
-		used[p[0]] = true
-	}
-	for i, c := range cur {
-		pt := Point{Value: c.Value, Snapshot: id, Time: at}
-		if out.Live[i] < 0 {
-			out.Series = append(out.Series, Series{History: []Point{pt}})
-			out.Live[i] = len(out.Series) - 1
+		cur := figuresOnly(x.Extract(v.Text, v.Lang))
+		next := make([]int, len(cur))
+		for i := range next {
+			next[i] = -1
 		}
-		s := &out.Series[out.Live[i]]
-		s.Subject, s.Key, s.Scope, s.PartOf, s.Unit, s.Qualifier, s.Sentence = c.Subject, c.Key, c.Scope, c.PartOf, c.Unit, c.Qualifier, c.Sentence
-		if last := s.History[len(s.History)-1]; last.Value != c.Value {
-			s.History = append(s.History, pt)
+		used := make([]bool, len(prev))
+		for _, p := range match(prev, cur) {
+			next[p[1]] = live[p[0]]
+			used[p[0]] = true
 		}
-		p := s.History[len(s.History)-1]
-		s.Latest = &p
+		for i, c := range cur {
+			pt := Point{Value: c.Value, Snapshot: v.ID, Time: v.Time}
+			if next[i] < 0 {
+				series = append(series, &Series{History: []Point{pt}})
+				next[i] = len(series) - 1
+			}
+			s := series[next[i]]
+			s.Subject, s.Key, s.Scope, s.PartOf, s.Unit, s.Qualifier, s.Sentence = c.Subject, c.Key, c.Scope, c.PartOf, c.Unit, c.Qualifier, c.Sentence
+			if last := s.History[len(s.History)-1]; last.Value != c.Value {
+				s.History = append(s.History, pt)
+			}
+			p := s.History[len(s.History)-1]
+			s.Latest = &p
+		}
+		for i, u := range used {
+			if !u {
+				series[live[i]].Latest = nil
+			}
+		}
+		prev, live = cur, next
 	}
-	for i, u := range used {
-		if !u {
-			out.Series[live[i]].Latest = nil
-		}
-	}
-	return out
-}
-
-// Current returns the series whose figure is in the latest version.
-func (l Ledger) Current() []Series {
-	out := []Series{}
-	for _, s := range l.Series {
-		if s.Latest != nil {
-			out = append(out, s)
-		}
+	out := make([]Series, 0, len(series))
+	for _, s := range series {
+		out = append(out, *s)
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package figures
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -97,46 +96,5 @@ func TestBoardByDate(t *testing.T) {
 	}
 	if d := by["delegates"]; d.Disagree || d.Progression || len(d.Steps) != 1 || d.Steps[0].AsOf != "" {
 		t.Fatalf("delegates %+v", d)
-	}
-}
-
-// TestLedgerAdvance: a ledger extended version by version gives the history History
-// computes from all the versions, and keeps it when the texts of the middle versions are
-// gone: each value stays credited to the snapshot where it appeared.
-func TestLedgerAdvance(t *testing.T) {
-	x := realExtractor()
-	t0 := time.Date(2025, 10, 25, 8, 0, 0, 0, time.UTC)
-	texts := []string{
-		"65 pays ont signé. Plus de 2 500 délégués.",
-		"68 pays ont signé. Plus de 2 500 délégués.",
-		"72 pays ont signé. Plus de 2 800 délégués. 110 délégations.",
-		"72 pays ont signé. 110 délégations.",
-	}
-	var l Ledger
-	var prev []Claim
-	var vs []Version
-	for i, text := range texts {
-		id, at := fmt.Sprintf("s%d", i), t0.Add(time.Duration(i)*time.Hour)
-		cur := x.Extract(text, "fr")
-		l = l.Advance(prev, cur, id, at)
-		prev = cur
-		vs = append(vs, Version{ID: id, Time: at, Text: text, Lang: "fr"})
-	}
-	got, _ := json.Marshal(l.Series)
-	want, _ := json.Marshal(x.History(vs))
-	if string(got) != string(want) {
-		t.Fatalf("ledger %s\nhistory %s", got, want)
-	}
-	cur := l.Current()
-	if len(cur) != 2 {
-		t.Fatalf("current series %+v", cur)
-	}
-	sig := cur[0]
-	if sig.Key != "signatories" || len(sig.History) != 3 || sig.History[1].Value != 68 || sig.History[1].Snapshot != "s1" {
-		t.Fatalf("signatories %+v", sig)
-	}
-	// A ledger that does not match the text it is said to end with starts over.
-	if l2 := l.Advance(x.Extract("Rien.", "fr"), x.Extract("75 pays ont signé.", "fr"), "s9", t0); len(l2.Series) != 1 || len(l2.Series[0].History) != 1 {
-		t.Fatalf("mismatched ledger %+v", l2)
 	}
 }

@@ -319,9 +319,6 @@ func (s *Service) Figures(name string) ([]figures.Series, error) {
 	if err == nil && src.Kind == watcher.KindTreatyStatus {
 		return nil, fmt.Errorf("%s is the official record, not an article: see `hanoiwatch treaty %s`: %w", name, name, ErrInvalid)
 	}
-	if out, ok, err := s.ledger(name); err != nil || ok {
-		return out, err
-	}
 	snaps, err := s.history(name)
 	if err != nil {
 		return nil, err
@@ -339,52 +336,4 @@ func (s *Service) Figures(name string) ([]figures.Series, error) {
 		out = []figures.Series{}
 	}
 	return out, nil
-}
-
-// ledger returns a source's figure history as the checks recorded it (see
-// watcher.Ledgers), its figures described as today's extractor reads its latest text, so
-// that they file under the same subjects as on the board. It reports false when the store
-// keeps no history for it, or one that does not end with the latest text (recorded by an
-// extractor that found other figures in it): the history is then recomputed from the
-// snapshots kept.
-func (s *Service) ledger(name string) ([]figures.Series, bool, error) {
-	ls, ok := s.Store.(watcher.Ledgers)
-	if !ok {
-		return nil, false, nil
-	}
-	l, found, err := ls.Ledger(name)
-	if err != nil || !found {
-		return nil, false, err
-	}
-	st, err := s.Store.State(name)
-	if err != nil {
-		return nil, false, err
-	}
-	if st.Snapshot == "" {
-		return nil, false, nil
-	}
-	text, err := s.Store.Text(name, st.Snapshot)
-	if err != nil {
-		return nil, false, err
-	}
-	var cur []figures.Claim
-	for _, c := range s.Extractor.Extract(text, st.Lang) {
-		if c.IsFigure() {
-			cur = append(cur, c)
-		}
-	}
-	if len(cur) != len(l.Live) {
-		return nil, false, nil
-	}
-	for i, c := range cur {
-		if l.Live[i] < 0 || l.Live[i] >= len(l.Series) {
-			return nil, false, nil
-		}
-		sr := &l.Series[l.Live[i]]
-		if sr.Latest == nil || sr.Latest.Value != c.Value || sr.Latest.Snapshot == "" {
-			return nil, false, nil
-		}
-		sr.Subject, sr.Key, sr.Scope, sr.PartOf, sr.Unit, sr.Qualifier, sr.Sentence = c.Subject, c.Key, c.Scope, c.PartOf, c.Unit, c.Qualifier, c.Sentence
-	}
-	return l.Series, true, nil
 }

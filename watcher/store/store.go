@@ -647,11 +647,6 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 	if err := putArchive(tx, r.Archive); err != nil {
 		return err
 	}
-	if r.Figures != nil {
-		if err := putLedger(tx, r.Source, r.Figures); err != nil {
-			return err
-		}
-	}
 	return queue(tx, r.Deliveries)
 }
 
