@@ -323,7 +323,7 @@ func (a *app) renderer() (*render.Browser, error) {
 	if a.browser == nil {
 		b := a.cfg.Browser
 		r, err := render.New(render.Options{Path: b.Path, MaxTabs: b.MaxTabs, Timeout: b.Timeout,
-			UserAgent: a.cfg.Defaults.UserAgent, Log: a.log})
+			UserAgent: a.cfg.Defaults.UserAgent, PerHost: a.cfg.Defaults.PerHost, Delay: a.cfg.Defaults.Delay, Log: a.log})
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,9 @@ import (
 	"iter"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -69,6 +71,8 @@ type Options struct {
 	MaxTabs   int           // tabs open at once; 0 for 4
 	Timeout   time.Duration // time budget of one page, from opening its tab to its DOM; 0 for 30 s
 	UserAgent string        // sent by the browser for the page's scripts, styles and data
+	PerHost   int           // pages of one host rendered at once; 0 for 2
+	Delay     time.Duration // how long a host's turn is kept after its page is done
 	Log       *slog.Logger  // nil: no log
 }
 
@@ -83,6 +87,9 @@ type Browser struct {
 	mu     sync.Mutex
 	cur    *instance // the process new tabs open in; nil before the first and after Close
 	closed bool
+
+	hostsMu sync.Mutex
+	hosts   map[string]chan struct{} // a token per page of the host being rendered
 }
 
 // errNoTab is a browser that did not open a tab: it is replaced.
@@ -104,7 +111,10 @@ func New(opt Options) (*Browser, error) {
 	if opt.Timeout <= 0 {
 		opt.Timeout = 30 * time.Second
 	}
-	return &Browser{opt: opt, exe: exe, tabs: make(chan struct{}, opt.MaxTabs)}, nil
+	if opt.PerHost <= 0 {
+		opt.PerHost = 2
+	}
+	return &Browser{opt: opt, exe: exe, tabs: make(chan struct{}, opt.MaxTabs), hosts: map[string]chan struct{}{}}, nil
 }
 
 // Fetcher fetches the sources that ask for it (Source.Render == watcher.RenderBrowser)
@@ -301,6 +311,12 @@ const screenshotQuality = 50
 // render loads p in a new tab, its document served from p, and returns the DOM once the
 // source's wait condition holds.
 func (b *Browser) render(ctx context.Context, p *watcher.Page, src watcher.Source) (rendered, error) {
+	// The host's turn first: waiting for it must not hold a tab other hosts could use.
+	done, err := b.host(ctx, p.URL)
+	if err != nil {
+		return rendered{}, err
+	}
+	defer done()
 	select {
 	case b.tabs <- struct{}{}:
 		defer func() { <-b.tabs }()
@@ -329,6 +345,45 @@ func (b *Browser) render(ctx context.Context, p *watcher.Page, src watcher.Sourc
 	broken := stuck || (err != nil && (in.ctx.Err() != nil || errors.Is(err, errNoTab)))
 	b.release(in, broken)
 	return r, err
+}
+
+// host waits for a turn of the page's host and returns its release. A page's own requests
+// (its scripts, styles, data) go to its host from the browser, not through the plain
+// fetcher's limits; so at most PerHost pages of one host render at once, and each keeps its
+// turn for Delay after it is done, as a request does in watcher/fetch. Loopback hosts, the
+// operator's own, have no limit there, nor here.
+func (b *Browser) host(ctx context.Context, rawURL string) (func(), error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("bad URL %q", rawURL)
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return func() {}, nil
+	}
+	return b.turn(ctx, u.Host)
+}
+
+// turn takes one of host's PerHost tokens; the release gives it back Delay later.
+func (b *Browser) turn(ctx context.Context, host string) (func(), error) {
+	b.hostsMu.Lock()
+	ch := b.hosts[host]
+	if ch == nil {
+		ch = make(chan struct{}, b.opt.PerHost)
+		b.hosts[host] = ch
+	}
+	b.hostsMu.Unlock()
+	select {
+	case ch <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return func() {
+		if b.opt.Delay <= 0 {
+			<-ch
+			return
+		}
+		time.AfterFunc(b.opt.Delay, func() { <-ch })
+	}, nil
 }
 
 // load runs one page in the tab tctx under the time budget.
