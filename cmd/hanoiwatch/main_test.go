@@ -413,6 +413,33 @@ func TestCause(t *testing.T) {
 	}
 }
 
+// TestFiguresOutliveRetention: a figure's history is recorded when each value appears,
+// so the values of the snapshots retention dropped stay in it, credited to the snapshot
+// where they appeared.
+func TestFiguresOutliveRetention(t *testing.T) {
+	e := newEnv(t, fixture.New(), "storage:\n  retention:\n    max_snapshots: 2\n")
+	e.check()
+	var ids []string
+	for _, step := range [][2]string{{"65 pays", "72 pays"}, {"72 pays", "75 pays"}} {
+		if err := e.site.Replace("vtv", step[0], step[1]); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range e.check() {
+			if ev.Type == watcher.ArticleChanged {
+				ids = append(ids, ev.Snapshot)
+			}
+		}
+	}
+	out, _, err := hw(t, "snapshots", "vtv", "--config", e.cfg, "--db", e.db)
+	if err != nil || len(ids) != 2 || strings.Contains(out, ids[0]) {
+		t.Fatalf("retention kept the middle snapshot: %v %v\n%s", err, ids, out)
+	}
+	out, _, err = hw(t, "figures", "vtv", "--config", e.cfg, "--db", e.db)
+	if err != nil || !strings.Contains(out, "65 (") || !strings.Contains(out, "→ 72 ("+short(ids[0])+")") || !strings.Contains(out, "→ 75 (") {
+		t.Fatalf("figures vtv after retention: %v\n%s", err, out)
+	}
+}
+
 // An adaptive schedule plans a young article's next check Min after its first, and
 // `sources` shows that plan.
 func TestAdaptiveNextCheck(t *testing.T) {

@@ -138,7 +138,7 @@ func (a *app) run(ctx context.Context) error {
 
 	var srv *http.Server
 	if ln != nil {
-		api := &web.Server{Reports: a.service(), Changes: d, Outbox: a.store, Requeuer: a.store, Captures: a.store, Token: a.cfg.HTTP.Token, Notice: a.notice(),
+		api := &web.Server{Reports: a.service(), Changes: d, Outbox: a.store, Requeuer: a.store, Captures: a.store, Screenshots: a.store, Token: a.cfg.HTTP.Token, Notice: a.notice(),
 			Gatherer: reg, Log: a.log, Ready: func() error { return nil }}
 		srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() {

@@ -74,7 +74,7 @@ func (a *app) loadReadOnly() error {
 // serveHandler is the dashboard and API on the open store: the read models and the
 // outbox, with no daemon to take changes.
 func (a *app) serveHandler() (http.Handler, error) {
-	srv := &web.Server{Reports: a.service(), Outbox: a.store, Captures: a.store, Token: a.cfg.HTTP.Token, Log: a.log, Notice: a.notice(),
+	srv := &web.Server{Reports: a.service(), Outbox: a.store, Captures: a.store, Screenshots: a.store, Token: a.cfg.HTTP.Token, Log: a.log, Notice: a.notice(),
 		Ready: func() error { return nil }}
 	return srv.Handler(), nil
 }

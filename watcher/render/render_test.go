@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,16 +100,21 @@ func newFetcher(t *testing.T, opt Options) Fetcher {
 	if _, err := Find(""); err != nil {
 		t.Skip(err)
 	}
-	plain, err := fetch.New(fetch.Options{UserAgent: "hanoiwatch-test", Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
 	b, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return Fetcher{Plain: plain, Browser: b}
+	return Fetcher{Plain: plainFetcher(t), Browser: b}
+}
+
+// plainFetcher is the fetcher of documents, as the daemon's (loopback hosts have no delay).
+func plainFetcher(tb testing.TB) watcher.Fetcher {
+	plain, err := fetch.New(fetch.Options{UserAgent: "hanoiwatch-test", Timeout: 10 * time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return plain
 }
 
 func browserSource(name, url string) watcher.Source {
@@ -220,11 +226,11 @@ func TestRender(t *testing.T) {
 }
 
 // TestRenderFailures: a page that never finishes, a selector that never matches and a tab
-// that crashes fail their own fetch with a clear error, while a page in another tab renders,
-// and the next fetch works.
+// that crashes fail their own fetch with a clear error, while a page in another tab renders
+// (the budget leaves it room on a busy machine), and the next fetch works.
 func TestRenderFailures(t *testing.T) {
 	s := newSite(t)
-	f := newFetcher(t, Options{MaxTabs: 3, Timeout: 3 * time.Second})
+	f := newFetcher(t, Options{MaxTabs: 3, Timeout: 6 * time.Second})
 	ctx := context.Background()
 
 	var wg sync.WaitGroup
@@ -242,7 +248,7 @@ func TestRenderFailures(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if errs[0] == nil || !strings.Contains(errs[0].Error(), "did not render within 3s (wait: load)") {
+	if errs[0] == nil || !strings.Contains(errs[0].Error(), "did not render within 6s (wait: load)") {
 		t.Fatalf("hung page: %v", errs[0])
 	}
 	if errs[1] != nil || !strings.Contains(string(bodies[1]), "72 States") {
@@ -270,11 +276,11 @@ func TestRenderFailures(t *testing.T) {
 	}
 }
 
-// TestBrowserRestart kills the browser process: the fetch under way fails, and the next one
-// starts a new browser. Close then stops it.
+// TestBrowserRestart kills the browser process, then stops the next one: each time the next
+// fetch starts a new browser. Close then stops it.
 func TestBrowserRestart(t *testing.T) {
 	s := newSite(t)
-	f := newFetcher(t, Options{MaxTabs: 1, Timeout: 10 * time.Second})
+	f := newFetcher(t, Options{MaxTabs: 1, Timeout: 5 * time.Second})
 	ctx := context.Background()
 	if _, err := f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{}); err != nil {
 		t.Fatal(err)
@@ -301,6 +307,27 @@ func TestBrowserRestart(t *testing.T) {
 	b.mu.Unlock()
 	if second == first {
 		t.Fatal("the dead browser is still in use")
+	}
+
+	// A browser that stops answering (here: stopped by a signal) fails the check under way,
+	// and the next one runs in a new browser.
+	proc = chromedp.FromContext(second.ctx).Browser.Process()
+	if err := proc.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{})
+	if err == nil || !strings.Contains(err.Error(), "the browser did not open a tab within 5s") {
+		t.Fatalf("hung browser: %v", err)
+	}
+	p, err = f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{})
+	if err != nil || !strings.Contains(string(p.Body), "72 States") {
+		t.Fatalf("after the browser hung: %v", err)
+	}
+	b.mu.Lock()
+	third := b.cur
+	b.mu.Unlock()
+	if third == second || second.ctx.Err() == nil {
+		t.Fatal("the hung browser is still in use, or still running")
 	}
 	b.Close()
 	if _, err := f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{}); !errors.Is(err, ErrClosed) {
@@ -340,4 +367,50 @@ func crashTab(t *testing.T, b *Browser, part string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("no tab at %s", part)
+}
+
+// TestHostTurns: at most PerHost pages of one host render at once, each keeping its turn for
+// Delay after it is done; another host is not held up, and loopback hosts have no limit.
+func TestHostTurns(t *testing.T) {
+	b := &Browser{opt: Options{PerHost: 2, Delay: 300 * time.Millisecond}, hosts: map[string]chan struct{}{}}
+	ctx := context.Background()
+	var dones []func()
+	for range 2 {
+		done, err := b.host(ctx, "https://news.example.org/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dones = append(dones, done)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := b.host(short, "https://news.example.org/b"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a third page of the host: %v, want it to wait", err)
+	}
+	// The third page's wait used up short: the others need no wait at all.
+	none, cancelNone := context.WithCancel(ctx)
+	cancelNone()
+	other, cancelOther := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelOther()
+	if done, err := b.host(other, "https://other.example.org/a"); err != nil {
+		t.Fatalf("another host: %v", err)
+	} else {
+		done()
+	}
+	for range 5 {
+		if _, err := b.host(none, "http://127.0.0.1:8080/a"); err != nil {
+			t.Fatalf("loopback: %v", err)
+		}
+	}
+	start := time.Now()
+	dones[0]()
+	done, err := b.host(ctx, "https://news.example.org/c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Fatalf("the next page of the host came %v after one was done, want the delay (300ms)", waited)
+	}
+	done()
+	dones[1]()
 }

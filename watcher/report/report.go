@@ -24,8 +24,9 @@ type Store interface {
 	State(source string) (watcher.State, error)
 	Snapshots(source string) ([]watcher.Snapshot, error)
 	Text(source, id string) (string, error)
+	Figures(source string) (figures.Track, error)
 	Checks(source string, n int) ([]watcher.Check, error)
-	Events(since time.Time, types ...string) ([]watcher.Event, error)
+	EventsPage(q store.EventQuery) ([]watcher.Event, string, error)
 }
 
 // CoverageStore is the part of the store that keeps what discovery found; a Store
@@ -84,10 +85,10 @@ type SourceView struct {
 	Name       string          `json:"name"`
 	URL        string          `json:"url"`
 	Origin     string          `json:"origin,omitempty"`
-	Kind       string          `json:"kind,omitempty"`
+	Kind       watcher.Kind    `json:"kind,omitempty"`
 	Lang       string          `json:"lang,omitempty"`
 	Schedule   string          `json:"schedule,omitempty"`
-	Status     string          `json:"status"` // the state's status, "new" before the first check
+	Status     string          `json:"status"` // the state's status; "new" before the first check, "blocked" or "needs-script" for a failing source the site refused
 	LastCheck  time.Time       `json:"last_check,omitzero"`
 	LastChange time.Time       `json:"last_change,omitzero"`
 	NextCheck  time.Time       `json:"next_check,omitzero"`
@@ -157,12 +158,12 @@ func (s *Service) view(src watcher.Source) (SourceView, error) {
 		return SourceView{}, err
 	}
 	v := SourceView{Name: src.Name, URL: src.URL, Origin: src.Origin, Kind: src.Kind, Lang: src.Lang, Schedule: src.Schedule,
-		Status: st.Status, LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.List.Next(src, st),
+		Status: string(st.Status), LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.List.Next(src, st),
 		Snapshots: len(snaps), State: st}
 	switch {
 	case v.Status == "":
 		v.Status = "new"
-	case v.Status == "failing" && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
+	case st.Status == watcher.StatusFailing && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
 		v.Status = st.Result // why it fails, when the answer is the site's and not the network's
 	}
 	return v, nil
@@ -319,21 +320,35 @@ func (s *Service) Figures(name string) ([]figures.Series, error) {
 	if err == nil && src.Kind == watcher.KindTreatyStatus {
 		return nil, fmt.Errorf("%s is the official record, not an article: see `hanoiwatch treaty %s`: %w", name, name, ErrInvalid)
 	}
-	snaps, err := s.history(name)
+	t, err := s.track(name)
 	if err != nil {
 		return nil, err
 	}
-	vs := make([]figures.Version, 0, len(snaps))
+	if t.Series == nil {
+		return []figures.Series{}, nil
+	}
+	return t.Series, nil
+}
+
+// track is the source's figures as recorded with its latest snapshot. A database from
+// before tracks were recorded has none, or one behind the latest snapshot: the track is
+// then followed through the snapshots kept.
+func (s *Service) track(name string) (figures.Track, error) {
+	snaps, err := s.history(name)
+	if err != nil || len(snaps) == 0 {
+		return figures.Track{}, err
+	}
+	t, err := s.Store.Figures(name)
+	if err != nil || t.Version == snaps[len(snaps)-1].ID {
+		return t, err
+	}
+	t = figures.Track{}
 	for _, sn := range snaps {
 		text, err := s.Store.Text(name, sn.ID)
 		if err != nil {
-			return nil, err
+			return t, err
 		}
-		vs = append(vs, figures.Version{ID: sn.ID, Time: sn.Time, Text: text, Lang: sn.Lang})
+		t = s.Extractor.Follow(t, figures.Version{ID: sn.ID, Time: sn.Time, Text: text, Lang: sn.Lang})
 	}
-	out := s.Extractor.History(vs)
-	if out == nil {
-		out = []figures.Series{}
-	}
-	return out, nil
+	return t, nil
 }

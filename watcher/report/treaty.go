@@ -129,7 +129,7 @@ func current(st watcher.State, snaps []watcher.Snapshot) watcher.Snapshot {
 func (r officialRecord) report(latest int) Treaty {
 	s := r.status
 	out := Treaty{Source: r.src.Name, URL: r.src.URL, Snapshot: r.snap.ID, Stored: r.snap.Time.UTC(),
-		Checked: r.state.LastCheck.UTC(), CheckStatus: r.state.Status, Signatories: s.Signatories, Parties: s.Parties,
+		Checked: r.state.LastCheck.UTC(), CheckStatus: string(r.state.Status), Signatories: s.Signatories, Parties: s.Parties,
 		RatificationsNeeded: s.RatificationsNeeded(),
 		LatestSignatures:    []treaty.ActionDetail{}, LatestInstruments: []treaty.ActionDetail{}}
 	if d, ok := s.EntryIntoForce(); ok {

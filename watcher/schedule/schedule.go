@@ -273,6 +273,22 @@ func (s *Scheduler) startupTurn(e *entry, at time.Time) func() {
 			s.mu.Unlock()
 			return // and adds nothing to adhoc, which Stop may be waiting for
 		}
+		if e.src.Render != "" {
+			// A rendered source waits for a tab of the browser, which bounds those checks
+			// itself (browser.max_tabs): in a start-up slot it would hold up the plain
+			// sources queued behind it for as long as the browser is busy.
+			if !e.startupAt.Equal(at) {
+				s.mu.Unlock()
+				return // replaced by a reload
+			}
+			e.startup, e.startupAt = nil, time.Time{}
+			checker, src, ctx := s.checker, *e.src, s.ctx
+			s.adhoc.Add(1)
+			defer s.adhoc.Done()
+			s.mu.Unlock()
+			s.run(ctx, checker, e, src, at, false)
+			return
+		}
 		if s.starting >= StartupSlots {
 			s.waiting = append(s.waiting, turn{e, at})
 			s.mu.Unlock()

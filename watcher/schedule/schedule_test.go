@@ -162,6 +162,45 @@ func TestStartupSlots(t *testing.T) {
 	}
 }
 
+// gated holds the checks of rendered sources until open is closed, as a busy browser would.
+type gated struct {
+	open  chan struct{}
+	plain atomic.Int32
+}
+
+func (g *gated) Check(ctx context.Context, src watcher.Source) (watcher.Record, error) {
+	if src.Render != "" {
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return watcher.Record{}, ctx.Err()
+		}
+	} else {
+		g.plain.Add(1)
+	}
+	return watcher.Record{Source: src.Name, Check: watcher.Check{Time: time.Now(), Result: watcher.ResultUnchanged}}, nil
+}
+
+// Rendered sources waiting for the browser take no start-up slot: a plain source due after
+// more of them than there are slots is checked while they wait.
+func TestRenderedTurnsOwnSlots(t *testing.T) {
+	st := &states{m: map[string]watcher.State{}}
+	g := &gated{open: make(chan struct{})}
+	s := newScheduler(st)
+	s.Spread = time.Nanosecond
+	var srcs []watcher.Source
+	for i := range StartupSlots + 10 {
+		srcs = append(srcs, watcher.Source{Name: fmt.Sprintf("r%03d", i), Render: watcher.RenderBrowser})
+	}
+	srcs = append(srcs, watcher.Source{Name: "plain"})
+	if err := s.Start(g, srcs); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the plain source checked while the rendered ones wait", func() bool { return g.plain.Load() == 1 })
+	close(g.open)
+	s.Stop(time.Second)
+}
+
 // A start-up turn that waited while the source was checked otherwise is skipped.
 func TestQueuedTurnCheckedMeanwhile(t *testing.T) {
 	st := &states{m: map[string]watcher.State{}}

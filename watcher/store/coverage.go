@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
 	"go.etcd.io/bbolt"
 
 	"hanoiwatch/watcher"
@@ -56,8 +57,8 @@ type Outcome struct {
 // event's deliveries. An article is new when its URL matches no source, compared in
 // canonical form (canonical maps a URL to the form of Coverage.URL): not the ones known
 // to the caller (the seeds and the config's sources, removed or not), not an added one,
-// not an article discovered before (removed since or not), and not a source added and
-// then removed (known by the URL of its events). Deciding in the write transaction keeps
+// not an article discovered before (removed since or not), not the new URL of a source
+// that moved, and not a source added and then removed (known by the URL of its events). Deciding in the write transaction keeps
 // two jobs that find the same article at once from adding it twice.
 //
 // The outcomes are in the order of found; an article found twice is new only the first
@@ -69,7 +70,7 @@ func (s *Store) RecordCoverage(found []Discovered, known []watcher.Source, canon
 		if err != nil {
 			return err
 		}
-		cov, added, events := tx.Bucket(bCoverage), tx.Bucket(bAdded), tx.Bucket(bEvents)
+		cov, added := tx.Bucket(bCoverage), tx.Bucket(bAdded)
 		for i, d := range found {
 			c := d.Coverage
 			c.URL = canonical(c.URL)
@@ -92,7 +93,7 @@ func (s *Store) RecordCoverage(found []Discovered, known []watcher.Source, canon
 				return err
 			}
 			if d.Event.ID != "" {
-				if err := appendJSON(events, d.Event); err != nil {
+				if err := putEvent(tx, d.Event); err != nil {
 					return err
 				}
 			}
@@ -130,6 +131,22 @@ func watchedURLs(tx *bbolt.Tx, known []watcher.Source, canonical func(string) st
 		return nil, nil, err
 	}
 	if err := eachJSON(tx.Bucket(bCoverage), func(c Coverage) { note(c.Source, c.URL) }); err != nil {
+		return nil, nil, err
+	}
+	// An article that moved is watched at its new URL too (State.MovedTo): found there, it
+	// is the same article. Only that field of each state is decoded.
+	err = tx.Bucket(bStates).ForEach(func(k, v []byte) error {
+		var e struct {
+			State struct {
+				MovedTo string `json:"moved_to"`
+			} `json:"state"`
+		}
+		if cbor.Unmarshal(v, &e) == nil && e.State.MovedTo != "" {
+			note(string(k), e.State.MovedTo)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	// A source added from the CLI and then removed left its name only, as a tombstone;

@@ -48,6 +48,8 @@ type Server struct {
 	// page and sent with every API answer as the Hanoiwatch-Notice header: a database
 	// made by `hanoiwatch demo` says so. Empty for none.
 	Notice string
+	// Screenshots are the images of rendered snapshots; nil: their route is not served.
+	Screenshots ScreenshotStore
 }
 
 // Errors the handlers map to HTTP statuses.
@@ -106,6 +108,7 @@ func (s *Server) Handler() http.Handler {
 	m.HandleFunc("POST /api/sources/{name}/check", s.api(s.auth(s.checkSource)))
 	m.HandleFunc("POST /api/outbox/requeue", s.api(s.auth(s.requeue)))
 	s.captureRoutes(m)
+	s.screenshotRoutes(m)
 	s.dashboard(m)
 	return m
 }

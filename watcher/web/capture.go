@@ -2,9 +2,11 @@ package web
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/export"
@@ -30,6 +32,21 @@ type CaptureView struct {
 // origin where scripts, forms, plugins and pop-ups are off; default-src 'none' stops every
 // subresource, so that viewing a capture fetches nothing from the site either.
 const captureCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+
+// archivedURL is the Wayback Machine's copy an article.archived event announces, "" for
+// other events. Only an http(s) URL is returned: it becomes a link.
+func archivedURL(e watcher.Event) string {
+	if e.Type != watcher.ArticleArchived {
+		return ""
+	}
+	var d struct {
+		ArchiveURL string `json:"archive_url"`
+	}
+	if json.Unmarshal(e.Detail, &d) != nil || !(strings.HasPrefix(d.ArchiveURL, "https://") || strings.HasPrefix(d.ArchiveURL, "http://")) {
+		return ""
+	}
+	return d.ArchiveURL
+}
 
 func (s *Server) captureRoutes(m *http.ServeMux) {
 	if s.Captures == nil {

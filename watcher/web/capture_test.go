@@ -38,7 +38,13 @@ func TestCaptureRoutes(t *testing.T) {
 		SHA256: sha, Size: len(page), Body: page}
 	if err := st.Record(watcher.Record{Source: "vtv", Check: watcher.Check{Time: at, Result: watcher.ResultNew, Snapshot: id},
 		State: watcher.State{Snapshot: id}, Snapshot: &watcher.Snapshot{ID: id, Time: at, Size: len(text)}, Text: text, Capture: c,
-		Events: []watcher.Event{{ID: "e", Type: watcher.ArticleNew, Time: at, Source: watcher.EventSource{Name: "vtv"}}}}); err != nil {
+		Events: []watcher.Event{{ID: "e", Type: watcher.ArticleNew, Time: at, Source: watcher.EventSource{Name: "vtv"}, Snapshot: id,
+			Capture: &watcher.CaptureRef{SHA256: sha, Size: len(page)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	copyURL := "https://web.archive.org/web/20251025093000/http://127.0.0.1/a"
+	if err := st.Archived(watcher.ArchiveJob{Seq: 1}, watcher.Event{ID: "a", Type: watcher.ArticleArchived, Time: at.Add(time.Minute),
+		Source: watcher.EventSource{Name: "vtv"}, Snapshot: id, Detail: json.RawMessage(`{"archive_url":"` + copyURL + `"}`)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	h := server(st, &daemon{sources: []watcher.Source{{Name: "vtv", URL: "http://127.0.0.1/a"}}}, "", nil)
@@ -80,6 +86,17 @@ func TestCaptureRoutes(t *testing.T) {
 	warc, _ := io.ReadAll(zr)
 	if res.StatusCode != 200 || !bytes.Contains(warc, []byte("WARC-Payload-Digest: sha256:"+sha)) || !bytes.Contains(warc, page) {
 		t.Fatalf("warc %d: %s", res.StatusCode, warc)
+	}
+
+	// The source page and the events link each version to its capture, its WARC file and
+	// its copy in the Wayback Machine.
+	for _, path := range []string{"/sources/vtv", "/events"} {
+		html, _ := io.ReadAll(get(path).Body)
+		for _, want := range []string{`href="/api/captures/` + sha + `"`, `href="/api/captures/` + sha + `/warc"`, `href="` + copyURL + `"`} {
+			if !strings.Contains(string(html), want) {
+				t.Errorf("%s lacks %s", path, want)
+			}
+		}
 	}
 
 	for _, p := range []string{"/api/captures/" + strings.Repeat("0", 64), "/api/captures/nope", "/api/captures/nope/warc"} {

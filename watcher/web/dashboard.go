@@ -169,12 +169,13 @@ var funcs = template.FuncMap{
 		}
 		return id
 	},
-	"num":     num,
-	"nump":    func(f *float64) string { return nump(f) },
-	"value":   value,
-	"srcURL":  srcURL,
-	"diffURL": diffURL,
-	"cls":     func(s string) string { return strings.ReplaceAll(s, ".", "-") },
+	"num":      num,
+	"nump":     func(f *float64) string { return nump(f) },
+	"value":    value,
+	"srcURL":   srcURL,
+	"diffURL":  diffURL,
+	"cls":      func(s string) string { return strings.ReplaceAll(s, ".", "-") },
+	"archived": archivedURL,
 }
 
 func ago(t time.Time) string {
@@ -248,15 +249,6 @@ func diffURL(name, from, to string) string {
 		q.Set("to", to)
 	}
 	return srcURL(name) + "?" + q.Encode() + "#diff"
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // checkNow asks the daemon for a check of one source, from the form on the sources and

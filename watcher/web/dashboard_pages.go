@@ -58,6 +58,7 @@ type SourcePage struct {
 	Stats    diff.Stats
 	Text     string           // the text of To (or of the only snapshot)
 	Series   []figures.Series // the source's figures over time, those still in the text
+	Shots    *Shots           // screenshots of From and To, for a rendered source that takes them
 }
 
 // Moment is one entry of the timeline as the page shows it: the read model's, marked
@@ -83,6 +84,9 @@ func (d *dash) sourcePage(w http.ResponseWriter, r *http.Request) (string, view,
 		if err := d.compare(&p, name, q.Get("from"), q.Get("to")); err != nil {
 			return "", view{}, err
 		}
+	}
+	if p.Shots, err = d.shots(name, p.From, p.To); err != nil {
+		return "", view{}, err
 	}
 	if sv.Snapshots > 0 && sv.Kind != watcher.KindTreatyStatus { // the record's counts are no news figures
 		series, err := d.s.Reports.Figures(name)
