@@ -719,7 +719,11 @@ func (r *reader) actNear(m *claimMeta, lo, hi int, agent string) *compiledSubjec
 		}
 	}
 	k := r.prevWordIdx(m.num)
-	for n := 0; n < 4 && k >= lo; n++ {
+	reach := 4
+	if agents[r.low(k)] {
+		reach = 8 // the doer of a passive or a noun: "la signature de la Convention par 72 pays"
+	}
+	for n := 0; n < reach && k >= lo; n++ {
 		if after >= 0 && n >= after {
 			break
 		}

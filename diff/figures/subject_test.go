@@ -49,6 +49,8 @@ func TestSubjectByAct(t *testing.T) {
 		{"fr", "Le protocole a été signé par 58 pays au total.", "58", 58, "signatories", ""},
 		{"fr", "Le protocole a été signé par 58 pays africains et asiatiques.", "58", 58, "", "part"},
 		{"fr", "Au final, 90 ont signé le texte.", "90", 90, "signatories", ""},
+		{"fr", "Le temps fort fut la signature du nouveau traité par 81 pays.", "81", 81, "signatories", ""},
+		{"en", "The highlight was the signing of the new accord by 81 nations.", "81", 81, "signatories", ""},
 		{"fr", "Seuls 7 pays ont ratifié l'accord.", "7", 7, "ratifications", ""},
 		{"fr", "Près de 100 pays sont inscrits pour la signature du traité.", "100", 100, "countries", ""},
 		{"fr", "La cérémonie de signature a réuni 120 pays.", "120", 120, "countries", ""},

@@ -353,6 +353,10 @@ var scopeWords = set(
 var actBarriers = set("pour", "afin", "avant", "après", "lorsque", "quand", "si", "for", "before", "after",
 	"when", "if", "để", "trước", "sau", "khi", "nếu")
 
+// agents introduce the doer of a passive or of an act noun: "signée par 72 pays", "la
+// signature de la Convention par 72 pays", "ratification by 40 countries".
+var agents = set("par", "by", "bởi", "được", "của")
+
 // besides before a region or a session says the figure is not restricted to it:
 // "Alongside the plenary, the programme included 37 side events".
 var besides = set("alongside", "besides", "beside", "outside", "apart", "outre", "marge", "ngoài")

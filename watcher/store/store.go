@@ -49,7 +49,7 @@ import (
 // Schema is the version of the layout this code reads and writes. Open upgrades files of
 // schema 1, which kept each state in its source's bucket and a record per check, of
 // schema 2, which wrote the states bucket in JSON, and of schema 3, which did not index
-// the events by source.
+// the events by source and type.
 const Schema = 4
 
 // MaxChecks is how many runs of the check log are kept per source (see watcher.Check): a run
@@ -162,7 +162,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots, bSourceEvents, bFigures, bArchive} {
+		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots, bSourceEvents, bTypeEvents, bFigures, bArchive} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
