@@ -334,3 +334,16 @@ func TestSentenceLanguage(t *testing.T) {
 		t.Errorf("2,500: key %q, want delegates", c.Key)
 	}
 }
+
+// TestTableCaption: a table whose column header says only "number" counts what its
+// caption names.
+func TestTableCaption(t *testing.T) {
+	x := realExtractor()
+	cs := x.Extract("Signatories by region\nRegion | Number\nAfrica | 21\nTotal | 72\nThe list is provisional.", "en")
+	if c, ok := claimAt(cs, "72"); !ok || c.Key != "signatories" {
+		t.Errorf("72: %+v", c)
+	}
+	if c, ok := claimAt(cs, "21"); !ok || c.Key != "" || c.Scope != "part" {
+		t.Errorf("21: %+v", c)
+	}
+}
