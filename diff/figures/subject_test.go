@@ -347,3 +347,16 @@ func TestTableCaption(t *testing.T) {
 		t.Errorf("21: %+v", c)
 	}
 }
+
+// TestSubjectDayParts: the count of a later day of an event is a part; a running total
+// by that day is not.
+func TestSubjectDayParts(t *testing.T) {
+	runKeyCases(t, []keyCase{
+		{"en", "On the second day, 7 countries signed the treaty.", "7", 7, "", "part"},
+		{"en", "By the second day, 72 countries had signed the treaty.", "72", 72, "signatories", ""},
+		{"fr", "Lors de la deuxième journée, 7 pays ont signé.", "7", 7, "", "part"},
+		{"fr", "Au total, 72 pays ont signé en deux jours.", "72", 72, "signatories", ""},
+		{"vi", "Trong ngày thứ hai, 7 nước đã ký Công ước.", "7", 7, "", "part"},
+		{"en", "On the first day, 65 countries signed.", "65", 65, "signatories", ""},
+	})
+}
