@@ -131,7 +131,12 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.rec.State.LastCheck = c.rec.Check.Time
 		c.fail(c.rec.Check.Status, err.Error())
 	}
-	c.rec.State.Result = c.rec.Check.Result
+	// Only a failing source keeps its result: the others' status says it all, and every
+	// check writes the state.
+	c.rec.State.Result = ""
+	if c.rec.State.Status == StatusFailing {
+		c.rec.State.Result = c.rec.Check.Result
+	}
 	c.capture(p)
 	c.route()
 	c.queueArchive()

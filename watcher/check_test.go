@@ -222,7 +222,11 @@ func run(t *testing.T, w *watcher.Watcher, steps []step) *memory {
 		if (s.errMatch == "") != (c.Error == "") || !strings.Contains(c.Error, s.errMatch) {
 			t.Fatalf("%s: error %q, want one with %q", where, c.Error, s.errMatch)
 		}
-		if state.LastCheck != now || state.Result != c.Result {
+		wantResult := "" // a failing source keeps why it fails
+		if state.Status == watcher.StatusFailing {
+			wantResult = c.Result
+		}
+		if state.LastCheck != now || state.Result != wantResult {
 			t.Fatalf("%s: last check %s (%s), want %s (%s)", where, state.LastCheck, state.Result, now, c.Result)
 		}
 		prev = state.Snapshot

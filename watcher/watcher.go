@@ -168,7 +168,7 @@ type State struct {
 	Snapshot     string       `json:"snapshot,omitempty"` // latest snapshot id
 	Lang         string       `json:"lang,omitempty"`
 	Status       SourceStatus `json:"status,omitempty"`
-	Result       string       `json:"result,omitempty"` // the last check's result: why a failing source fails (blocked, needs-js)
+	Result       string       `json:"result,omitempty"` // why a failing source fails: its last result (failed, blocked, needs-js); "" when not failing
 	// MovedTo is the article's new URL since a redirect moved it (see Watcher.Check):
 	// article.moved was sent for it, and a source that adopts moves is fetched there.
 	MovedTo    string    `json:"moved_to,omitempty"`

@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"hanoiwatch/config"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fixture"
+	"hanoiwatch/watcher/schedule"
 )
 
 // hw runs the command line in-process, as the binary would, and returns stdout and stderr.
@@ -458,6 +460,13 @@ func TestAdaptiveNextCheck(t *testing.T) {
 	}
 	if !slices.ContainsFunc(vs, func(v view) bool { return v.Name == "vtv" && !v.LastCheck.IsZero() }) {
 		t.Fatalf("vtv not listed as checked:\n%s", out)
+	}
+	// The plan follows the text's life through the config's parser: unchanged for 8 hours,
+	// the next check is an hour after the last.
+	t0 := time.Date(2025, 10, 25, 8, 0, 0, 0, time.UTC)
+	st := watcher.State{LastCheck: t0.Add(8 * time.Hour), LastChange: t0}
+	if got := schedule.Planned(config.ParseSchedule, "adaptive min=10m max=1d", watcher.Source{Name: "vtv"}, st); !got.Equal(t0.Add(9 * time.Hour)) {
+		t.Errorf("planned after 8 hours unchanged: %s, want %s", got, t0.Add(9*time.Hour))
 	}
 	for _, v := range vs {
 		if v.Name == "vtv" && v.NextCheck.Sub(v.LastCheck) != 10*time.Minute {

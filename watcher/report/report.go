@@ -62,6 +62,20 @@ type Reader interface {
 // prefix, a diff of a source with one snapshot, a bad paging cursor.
 var ErrInvalid = errors.New("invalid request")
 
+// failure is an answer's error: its message says what went wrong in the reader's words,
+// and its kind (watcher.ErrNotFound, ErrInvalid) is for errors.Is and the API's status.
+type failure struct {
+	msg  string
+	kind error
+}
+
+func (f *failure) Error() string { return f.msg }
+func (f *failure) Unwrap() error { return f.kind }
+
+func failf(kind error, format string, args ...any) error {
+	return &failure{msg: fmt.Sprintf(format, args...), kind: kind}
+}
+
 // Service answers the read questions from the database.
 type Service struct {
 	Store      Store
@@ -180,7 +194,7 @@ func (s *Service) source(name string) (watcher.Source, error) {
 			return src, nil
 		}
 	}
-	return watcher.Source{}, fmt.Errorf("unknown source %q (see `hanoiwatch sources`): %w", name, watcher.ErrNotFound)
+	return watcher.Source{}, failf(watcher.ErrNotFound, "unknown source %q (see `hanoiwatch sources`)", name)
 }
 
 // history returns the snapshots of a source of the watch list, or of one removed from
@@ -228,7 +242,7 @@ func (s *Service) Snapshot(name, id string) (SnapshotText, error) {
 }
 
 func noSnapshots(name string) error {
-	return fmt.Errorf("%s has no snapshots yet (has it been checked? see `hanoiwatch sources`): %w", name, watcher.ErrNotFound)
+	return failf(watcher.ErrNotFound, "%s has no snapshots yet (has it been checked? see `hanoiwatch sources`)", name)
 }
 
 // match finds the snapshot a unique id prefix names; the latest of that id, since a text
@@ -240,12 +254,12 @@ func match(name string, snaps []watcher.Snapshot, prefix string) (watcher.Snapsh
 			continue
 		}
 		if found != nil && found.ID != snaps[i].ID {
-			return watcher.Snapshot{}, fmt.Errorf("snapshot prefix %q of %s is ambiguous (%s, %s, ...): %w", prefix, name, found.ID, snaps[i].ID, ErrInvalid)
+			return watcher.Snapshot{}, failf(ErrInvalid, "snapshot prefix %q of %s is ambiguous (%s, %s, ...)", prefix, name, found.ID, snaps[i].ID)
 		}
 		found = &snaps[i]
 	}
 	if found == nil {
-		return watcher.Snapshot{}, fmt.Errorf("%s has no snapshot %q (see `hanoiwatch snapshots %s`): %w", name, prefix, name, watcher.ErrNotFound)
+		return watcher.Snapshot{}, failf(watcher.ErrNotFound, "%s has no snapshot %q (see `hanoiwatch snapshots %s`)", name, prefix, name)
 	}
 	return *found, nil
 }
@@ -307,7 +321,10 @@ func pair(name string, snaps []watcher.Snapshot, from, to string) (a, b watcher.
 		return a, b, err
 	}
 	if at == 0 {
-		return a, b, fmt.Errorf("%s has only one snapshot (%s) up to there: nothing to compare it with: %w", name, b.ID, ErrInvalid)
+		if len(snaps) == 1 {
+			return a, b, failf(ErrInvalid, "%s has only one snapshot (%s): nothing to diff yet", name, b.ID)
+		}
+		return a, b, failf(ErrInvalid, "%s has no snapshot before %s: give the one to compare it with", name, b.ID)
 	}
 	return snaps[at-1], b, nil
 }
@@ -318,7 +335,7 @@ func pair(name string, snaps []watcher.Snapshot, from, to string) (a, b watcher.
 func (s *Service) Figures(name string) ([]figures.Series, error) {
 	src, err := s.source(name)
 	if err == nil && src.Kind == watcher.KindTreatyStatus {
-		return nil, fmt.Errorf("%s is the official record, not an article: see `hanoiwatch treaty %s`: %w", name, name, ErrInvalid)
+		return nil, failf(ErrInvalid, "%s is the official record, not an article: see `hanoiwatch treaty %s`", name, name)
 	}
 	t, err := s.track(name)
 	if err != nil {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -91,11 +90,11 @@ func (s *Service) Events(q EventQuery) (EventPage, error) {
 	case limit == 0:
 		limit = DefaultEvents
 	case limit < 0 || limit > MaxEvents:
-		return EventPage{}, fmt.Errorf("limit %d: want 1 to %d: %w", q.Limit, MaxEvents, ErrInvalid)
+		return EventPage{}, failf(ErrInvalid, "limit %d: want 1 to %d", q.Limit, MaxEvents)
 	}
 	evs, next, err := s.Store.EventsPage(store.EventQuery{Since: q.Since, Types: q.Types, Source: q.Source, After: q.After, Limit: limit})
 	if errors.Is(err, store.ErrCursor) {
-		return EventPage{}, fmt.Errorf("%w: %w", err, ErrInvalid)
+		return EventPage{}, failf(ErrInvalid, "%s", err.Error())
 	}
 	if evs == nil {
 		evs = []watcher.Event{}
@@ -129,7 +128,7 @@ func Pick(all []watcher.Source, names []string) ([]watcher.Source, error) {
 			known = append(known, n)
 		}
 		slices.Sort(known)
-		return nil, fmt.Errorf("unknown source %s (known: %s): %w", strings.Join(unknown, ", "), strings.Join(known, ", "), watcher.ErrNotFound)
+		return nil, failf(watcher.ErrNotFound, "unknown source %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
 	}
 	return out, nil
 }

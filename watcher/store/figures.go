@@ -1,9 +1,9 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 
+	"github.com/fxamacker/cbor/v2"
 	"go.etcd.io/bbolt"
 
 	"hanoiwatch/diff/figures"
@@ -12,7 +12,7 @@ import (
 // Figures followed through the snapshots. Layout, next to the buckets listed in the
 // package comment:
 //
-//	figures  <name> → JSON figures.Track, the source's figures after its latest snapshot
+//	figures  <name> → CBOR figures.Track, the source's figures after its latest snapshot
 //
 // Written with each snapshot (Record.Figures), never dropped by retention: a figure's
 // history, the values it took and the snapshot where each first appeared, outlives the
@@ -33,7 +33,7 @@ func (s *Store) Figures(source string) (figures.Track, error) {
 		if v == nil {
 			return nil
 		}
-		if err := json.Unmarshal(v, &t); err != nil {
+		if err := cbor.Unmarshal(v, &t); err != nil {
 			return fmt.Errorf("store: figures of %s: %w", source, err)
 		}
 		return nil
@@ -45,5 +45,10 @@ func putFigures(tx *bbolt.Tx, source string, t *figures.Track) error {
 	if t == nil {
 		return nil
 	}
-	return putJSON(tx.Bucket(bFigures), []byte(source), t)
+	// CBOR, as the states: the figures board reads one track per source.
+	v, err := stateEnc.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bFigures).Put([]byte(source), v)
 }
