@@ -402,6 +402,7 @@ func TestCause(t *testing.T) {
 		{`GET https://vtv.vn/a-long-article-123.htm: dial tcp: lookup vtv.vn on 127.0.0.53:53: no such host`, "no such host"},
 		{`GET https://vtv.vn/a.htm: timed out after 30s`, "timed out after 30s"},
 		{`GET https://vtv.vn/a.htm: connection refused`, "connection refused"},
+		{`GET https://vtv.vn/a.htm: Get "https://vtv.vn/b.htm": too many redirects (more than 5)`, "too many redirects (more than 5)"},
 		{`GET https://vtv.vn/a.htm: tls: failed to verify certificate: x509: certificate has expired or is not yet valid`, "TLS: certificate has expired or is not yet valid"},
 		{"HTTP 404 Not Found", "HTTP 404 Not Found"},
 		{"", ""},
