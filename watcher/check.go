@@ -37,7 +37,7 @@ type Watcher struct {
 	// Archive queues the URL of every new version for the Wayback Machine (see ArchiveJob).
 	Archive bool
 	// Interpreters give sources of other kinds (Source.Kind) their own events.
-	Interpreters map[string]Interpreter
+	Interpreters map[Kind]Interpreter
 
 	// SuspectAfter is how many checks in a row must see an article's text empty or
 	// collapsed (below a fifth of the previous text) before that is taken as a change.
@@ -106,6 +106,9 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	c.rec.State.LastCheck = c.rec.Check.Time
 	start := time.Now()
 	p, err := w.Fetcher.Fetch(ctx, src, Validators{ETag: prev.ETag, LastModified: prev.LastModified})
+	if err == nil && p.Release != nil {
+		defer p.Release()
+	}
 	if ctx.Err() != nil {
 		// Interrupted (shutdown): the source did not fail, so nothing is recorded.
 		return c.rec, ctx.Err()
@@ -124,14 +127,19 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 		c.page(p)
 		c.moved(p)
 	}
-	if err := c.interpret(); err != nil {
+	if err := errors.Join(c.interpret(), c.track()); err != nil {
 		c.rec.Events = nil
-		c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = nil, "", nil
+		c.rec.Snapshot, c.rec.Text, c.rec.Screenshot, c.rec.Figures = nil, "", nil, nil
 		c.rec.State = prev
 		c.rec.State.LastCheck = c.rec.Check.Time
 		c.fail(c.rec.Check.Status, err.Error())
 	}
-	c.rec.State.Result = c.rec.Check.Result
+	// Only a failing source keeps its result: the others' status says it all, and every
+	// check writes the state.
+	c.rec.State.Result = ""
+	if c.rec.State.Status == StatusFailing {
+		c.rec.State.Result = c.rec.Check.Result
+	}
 	c.capture(p)
 	c.route()
 	c.queueArchive()
@@ -174,6 +182,28 @@ func (c *checkRun) interpret() error {
 		out = append(out, evs...)
 	}
 	c.rec.Events = out
+	return nil
+}
+
+// track follows the source's figures onto the snapshot this check stores, so that its
+// figure history is recorded with the snapshot (and outlives it, under retention). A news
+// article only: the official record's counts are read by its own kind. A track missing
+// while the source has snapshots (a database from before tracks) starts from the previous
+// snapshot when it was read.
+func (c *checkRun) track() error {
+	if c.rec.Snapshot == nil || c.src.Kind != KindArticle || c.w.Figures == nil {
+		return nil
+	}
+	t, err := c.w.Store.Figures(c.src.Name)
+	if err != nil {
+		return fmt.Errorf("read the figures of %s: %w", c.src.Name, err)
+	}
+	if t.Version == "" && c.old != "" {
+		t = c.w.Figures.Follow(t, figures.Version{ID: c.prev.Snapshot, Time: c.prev.LastChange, Text: c.old, Lang: c.prev.Lang})
+	}
+	s := c.rec.Snapshot
+	t = c.w.Figures.Follow(t, figures.Version{ID: s.ID, Time: s.Time, Text: c.rec.Text, Lang: s.Lang})
+	c.rec.Figures = &t
 	return nil
 }
 
@@ -461,7 +491,7 @@ func (c *checkRun) content(p *Page) {
 		c.rec.Check.Error = fmt.Sprintf("article text collapsed from %d to %d bytes: suspect (%d of %d before it counts)",
 			len(old), len(text), c.prev.Suspects+1, c.suspectAfter())
 		c.rec.State.Suspects = c.prev.Suspects + 1
-		c.rec.State.Status = "suspect"
+		c.rec.State.Status = StatusSuspect
 		return
 	}
 	d := diff.Compute(old, text)
@@ -595,7 +625,14 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	if d != nil {
 		s.Added, s.Removed = d.Stats.Added, d.Stats.Removed
 	}
-	c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = s, text, p.Screenshot
+	var shot []byte
+	if p.Shoot != nil { // a rendered page whose source keeps screenshots, and a new version
+		var err error
+		if shot, err = p.Shoot(); err != nil && c.w.Log != nil {
+			c.w.Log.Warn("screenshot not taken", "source", c.src.Name, "err", err)
+		}
+	}
+	c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = s, text, shot
 	c.rec.Check.Snapshot = id
 	c.rec.Check.Result = ResultChanged
 	if typ == ArticleNew {
@@ -605,7 +642,7 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	c.remember(p, art)
 	st := &c.rec.State
 	st.Snapshot, st.Lang, st.LastChange = id, lang, c.rec.Check.Time
-	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = "ok", 0, false, 0, "", time.Time{}
+	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = StatusOK, 0, false, 0, "", time.Time{}
 	ev := c.event(typ)
 	ev.Snapshot, ev.Previous, ev.Title, ev.Diff = id, c.prev.Snapshot, art.Title, d
 	c.rec.Events = append(c.rec.Events, ev)
@@ -650,7 +687,7 @@ func (c *checkRun) keepValidators(p *Page, bodyHash string) {
 
 // wasDown reports whether the source had been reported gone or failing.
 func (c *checkRun) wasDown() bool {
-	return c.prev.Status == "gone" || (c.prev.Status == "failing" && c.prev.Alerted)
+	return c.prev.Status == StatusGone || (c.prev.Status == StatusFailing && c.prev.Alerted)
 }
 
 // recovered ends a gone or failing state on an answer that did not change the text.
@@ -661,7 +698,7 @@ func (c *checkRun) recovered() {
 		ev.Snapshot, ev.Previous = c.prev.Snapshot, c.prev.Snapshot
 		c.rec.Events = append(c.rec.Events, ev)
 	}
-	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = "ok", 0, false, 0, "", time.Time{}
+	st.Status, st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = StatusOK, 0, false, 0, "", time.Time{}
 }
 
 func (c *checkRun) gone(status int) {
@@ -671,13 +708,13 @@ func (c *checkRun) gone(status int) {
 	}
 	c.rec.Check.Result = ResultGone
 	st := &c.rec.State
-	if c.prev.Status != "gone" {
+	if c.prev.Status != StatusGone {
 		ev := c.event(ArticleGone)
 		ev.Previous, ev.Status = c.prev.Snapshot, status
 		c.rec.Events = append(c.rec.Events, ev)
 	}
 	// Forget the validators: when the article comes back it must be fetched whole.
-	st.Status, st.ETag, st.LastModified, st.BodyHash = "gone", "", "", ""
+	st.Status, st.ETag, st.LastModified, st.BodyHash = StatusGone, "", "", ""
 	st.Failures, st.Alerted, st.Suspects, st.LastError, st.RetryAt = 0, false, 0, "", time.Time{}
 }
 
@@ -685,12 +722,12 @@ func (c *checkRun) fail(status int, msg string) {
 	c.rec.Check.Result = ResultFailed
 	c.rec.Check.Error = msg
 	st := &c.rec.State
-	if c.prev.Status == "gone" {
+	if c.prev.Status == StatusGone {
 		// A gone article that now times out is still gone; the failure is only logged.
 		st.LastError = msg
 		return
 	}
-	st.Status, st.Failures, st.LastError = "failing", c.prev.Failures+1, msg
+	st.Status, st.Failures, st.LastError = StatusFailing, c.prev.Failures+1, msg
 	st.RetryAt = c.rec.Check.Time.Add(max(c.w.backoff(st.Failures), c.retryAfter))
 	failAfter := max(c.w.FailAfter, 1)
 	if st.Failures >= failAfter && !c.prev.Alerted {

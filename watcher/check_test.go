@@ -90,12 +90,13 @@ type memory struct {
 	mu      sync.Mutex
 	states  map[string]watcher.State
 	texts   map[string]string
+	figures map[string]figures.Track
 	records []watcher.Record
 	fail    error // Record fails with it when set
 }
 
 func newMemory() *memory {
-	return &memory{states: map[string]watcher.State{}, texts: map[string]string{}}
+	return &memory{states: map[string]watcher.State{}, texts: map[string]string{}, figures: map[string]figures.Track{}}
 }
 
 func (m *memory) State(source string) (watcher.State, error) {
@@ -114,6 +115,12 @@ func (m *memory) Text(source, snapshot string) (string, error) {
 	return t, nil
 }
 
+func (m *memory) Figures(source string) (figures.Track, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.figures[source], nil
+}
+
 func (m *memory) Record(r watcher.Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -123,6 +130,9 @@ func (m *memory) Record(r watcher.Record) error {
 	m.states[r.Source] = r.State
 	if r.Snapshot != nil {
 		m.texts[r.Source+"/"+r.Snapshot.ID] = r.Text
+	}
+	if r.Figures != nil {
+		m.figures[r.Source] = *r.Figures
 	}
 	m.records = append(m.records, r)
 	return nil
@@ -163,11 +173,11 @@ const srcURL = "http://127.0.0.1/thoi-su/convention-hanoi-123456.htm"
 type step struct {
 	a        answer
 	result   string
-	events   []string // event types, in order
-	status   string   // the state's status after the check
-	failures int      // the state's failure count after the check
-	snapshot string   // the state's snapshot: "" none, "=" unchanged, "+" a new one
-	errMatch string   // a part of the check's error, "" for none
+	events   []string             // event types, in order
+	status   watcher.SourceStatus // the state's status after the check
+	failures int                  // the state's failure count after the check
+	snapshot string               // the state's snapshot: "" none, "=" unchanged, "+" a new one
+	errMatch string               // a part of the check's error, "" for none
 }
 
 // run checks a source step by step, every step a minute after the one before.
@@ -212,7 +222,11 @@ func run(t *testing.T, w *watcher.Watcher, steps []step) *memory {
 		if (s.errMatch == "") != (c.Error == "") || !strings.Contains(c.Error, s.errMatch) {
 			t.Fatalf("%s: error %q, want one with %q", where, c.Error, s.errMatch)
 		}
-		if state.LastCheck != now || state.Result != c.Result {
+		wantResult := "" // a failing source keeps why it fails
+		if state.Status == watcher.StatusFailing {
+			wantResult = c.Result
+		}
+		if state.LastCheck != now || state.Result != wantResult {
 			t.Fatalf("%s: last check %s (%s), want %s (%s)", where, state.LastCheck, state.Result, now, c.Result)
 		}
 		prev = state.Snapshot
@@ -430,7 +444,7 @@ func TestInterpreter(t *testing.T) {
 	f := &script{a: answer{status: 200, body: good}}
 	in := &interpreter{}
 	w := &watcher.Watcher{Fetcher: f, Extractor: paragraphs{}, Store: st, Figures: figures.New(nil),
-		Interpreters: map[string]watcher.Interpreter{"treaty-status": in}}
+		Interpreters: map[watcher.Kind]watcher.Interpreter{"treaty-status": in}}
 	src := watcher.Source{Name: "un", URL: srcURL, Kind: "treaty-status"}
 	check := func() watcher.Record {
 		t.Helper()

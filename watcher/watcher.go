@@ -28,8 +28,8 @@ type Source struct {
 	Selector string // CSS selector for the article body, "" for automatic extraction
 	Ignore   []*regexp.Regexp
 	Origin   string // where it was declared: "seed", "config", "added" or "discovered"
-	Kind     string // "" for a news article; "treaty-status" for the UN depositary record
-	Robots   *bool  // honour robots.txt; nil for the fetcher's default
+	Kind     Kind
+	Robots   *bool // honour robots.txt; nil for the fetcher's default
 	// Render is how the page is loaded: "" with a plain HTTP request, RenderBrowser in
 	// headless Chromium for pages that write their article with JavaScript.
 	Render string
@@ -53,8 +53,27 @@ const (
 // RenderBrowser is the Source.Render of a page loaded in a browser.
 const RenderBrowser = "browser"
 
-// Kinds of sources other than news articles.
-const KindTreatyStatus = "treaty-status"
+// Kind is what a source is: a news article, or another kind of page the pipeline reads
+// in its own way.
+type Kind string
+
+// Kinds of sources.
+const (
+	KindArticle      Kind = ""              // a news article
+	KindTreatyStatus Kind = "treaty-status" // the UN depositary's status of the Convention
+)
+
+// SourceStatus is where a source stands after its latest check.
+type SourceStatus string
+
+// Source statuses. A state never written reads as StatusNew.
+const (
+	StatusNew     SourceStatus = ""
+	StatusOK      SourceStatus = "ok"      // the latest check confirmed the article
+	StatusGone    SourceStatus = "gone"    // 404, 410 or redirected away
+	StatusFailing SourceStatus = "failing" // the latest checks failed (network, 5xx, blocked)
+	StatusSuspect SourceStatus = "suspect" // the latest text looks like an error page: not taken yet
+)
 
 // Event types.
 const (
@@ -143,13 +162,13 @@ type Snapshot struct {
 
 // State is what the pipeline remembers of a source between checks.
 type State struct {
-	ETag         string `json:"etag,omitempty"`
-	LastModified string `json:"last_modified,omitempty"`
-	BodyHash     string `json:"body_hash,omitempty"`
-	Snapshot     string `json:"snapshot,omitempty"` // latest snapshot id
-	Lang         string `json:"lang,omitempty"`
-	Status       string `json:"status,omitempty"` // "ok", "gone", "failing", "suspect"
-	Result       string `json:"result,omitempty"` // the last check's result: why a failing source fails (blocked, needs-js)
+	ETag         string       `json:"etag,omitempty"`
+	LastModified string       `json:"last_modified,omitempty"`
+	BodyHash     string       `json:"body_hash,omitempty"`
+	Snapshot     string       `json:"snapshot,omitempty"` // latest snapshot id
+	Lang         string       `json:"lang,omitempty"`
+	Status       SourceStatus `json:"status,omitempty"`
+	Result       string       `json:"result,omitempty"` // why a failing source fails: its last result (failed, blocked, needs-js); "" when not failing
 	// MovedTo is the article's new URL since a redirect moved it (see Watcher.Check):
 	// article.moved was sent for it, and a source that adopts moves is fetched there.
 	MovedTo    string    `json:"moved_to,omitempty"`
@@ -187,8 +206,13 @@ type Page struct {
 	// Exchanges are the requests and response heads of the fetch as sent and served,
 	// redirects first; nil from a fetcher that does not record them.
 	Exchanges []Exchange
-	// Screenshot is a JPEG of the whole rendered page, when the source asks for one.
-	Screenshot []byte
+	// Shoot takes a JPEG of the whole page as rendered, for a source that asks for
+	// screenshots; nil otherwise. The pipeline calls it only for a version that makes a
+	// snapshot, at most once, before Release.
+	Shoot func() ([]byte, error)
+	// Release frees what the fetcher holds for Shoot (a browser tab); nil when it holds
+	// nothing. Whoever gets a Page with a Release must call it, once.
+	Release func()
 	// Served is the body as the site served it when Body is not (a page rendered in a
 	// browser, whose Body is its DOM); nil when Body is.
 	Served []byte
@@ -252,10 +276,13 @@ type Record struct {
 	Source     string
 	Check      Check
 	State      State
-	Snapshot   *Snapshot    // nil when no new snapshot
-	Text       string       // the snapshot's text
-	Capture    *Capture     // the response as served, for a new snapshot or article.gone; else nil
-	Screenshot []byte       // a JPEG of the page that made Snapshot; nil when none was taken
+	Snapshot   *Snapshot // nil when no new snapshot
+	Text       string    // the snapshot's text
+	Capture    *Capture  // the response as served, for a new snapshot or article.gone; else nil
+	Screenshot []byte    // a JPEG of the page that made Snapshot; nil when none was taken
+	// Figures is the source's figures followed onto Snapshot; nil when the check stored
+	// no snapshot or the source is no news article.
+	Figures    *figures.Track
 	Archive    []ArchiveJob // new versions' URLs owed to the Wayback Machine
 	Events     []Event
 	Deliveries []Delivery // the events owed to notification endpoints
@@ -329,6 +356,9 @@ type Router interface {
 type Store interface {
 	State(source string) (State, error)
 	Text(source, snapshot string) (string, error)
+	// Figures is the source's figures followed through its snapshots so far; the zero
+	// Track when none is recorded.
+	Figures(source string) (figures.Track, error)
 	Record(r Record) error
 }
 

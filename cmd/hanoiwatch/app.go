@@ -17,6 +17,7 @@ import (
 	"hanoiwatch/notify"
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/fetch"
 	"hanoiwatch/watcher/render"
 	"hanoiwatch/watcher/report"
@@ -278,14 +279,14 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 	return &watcher.Watcher{
 		Router:       router,
 		Fetcher:      fetcher,
-		Extractor:    pageExtractor{},
+		Extractor:    article.Extractor{},
 		Store:        a.store,
 		Figures:      figureExtractor(),
 		SuspectAfter: d.SuspectAfter,
 		FailAfter:    d.FailAfter,
 		BackoffMax:   d.BackoffMax,
 		Log:          a.log,
-		Interpreters: map[string]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
+		Interpreters: map[watcher.Kind]watcher.Interpreter{watcher.KindTreatyStatus: treaty.Interpreter{}},
 		// With the Wayback Machine configured, new versions are queued for it; the daemon
 		// submits them (see run.go), a one-shot check only queues.
 		Archive: a.cfg.Archive.Wayback.Enabled(),
@@ -322,7 +323,7 @@ func (a *app) renderer() (*render.Browser, error) {
 	if a.browser == nil {
 		b := a.cfg.Browser
 		r, err := render.New(render.Options{Path: b.Path, MaxTabs: b.MaxTabs, Timeout: b.Timeout,
-			UserAgent: a.cfg.Defaults.UserAgent, Log: a.log})
+			UserAgent: a.cfg.Defaults.UserAgent, PerHost: a.cfg.Defaults.PerHost, Delay: a.cfg.Defaults.Delay, Log: a.log})
 		if err != nil {
 			return nil, err
 		}

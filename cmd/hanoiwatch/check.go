@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -249,16 +250,16 @@ func printEvent(w io.Writer, e watcher.Event) {
 	}
 }
 
+// requestRE is the request an error happened to, as the fetcher ("GET https://...: ") and
+// net/http ("Get \"https://...\": ", after a redirect) put it before the cause.
+var requestRE = regexp.MustCompile(`^(GET \S+: )?(Get "[^"]*": )?`)
+
 // cause is what the summary says of a check's error: the cause without the request it
 // happened to ("GET https://...: " comes first in the fetcher's errors, and a long URL left
 // the cause cut off), and the few words that name it in the network's errors ("no such
 // host" for a DNS lookup that found none, whatever the resolver said around it).
 func cause(msg string) string {
-	if strings.HasPrefix(msg, "GET ") {
-		if _, rest, ok := strings.Cut(msg, ": "); ok {
-			msg = rest
-		}
-	}
+	msg = requestRE.ReplaceAllString(msg, "")
 	for _, c := range []string{"no such host", "connection refused", "connection reset by peer", "network is unreachable",
 		"no route to host", "server misbehaving"} {
 		if strings.Contains(msg, c) {

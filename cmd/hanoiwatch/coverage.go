@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
-	"hanoiwatch/diff/figures"
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
@@ -115,7 +114,7 @@ func (a *app) discover(ctx context.Context, jobs []discover.Job, asJSON bool) er
 		if r.err != nil {
 			continue
 		}
-		recs, outs, err := a.recordFound(r.found, router)
+		recs, outs, err := a.list.RecordFound(r.found, router, time.Now())
 		if err != nil {
 			return err
 		}
@@ -211,55 +210,6 @@ func (a *app) newDiscoverer() (*discover.Discoverer, error) {
 	return discover.New(discover.Options{Fetcher: f, Logger: a.log}, discover.NewTopic(kws))
 }
 
-// coverageDetail is the Detail of a coverage.found event: where and when the article was
-// found, and why it was taken.
-type coverageDetail struct {
-	Job       string    `json:"job"`
-	FoundAt   string    `json:"found_at"` // the feed or listing page that links to it
-	Found     time.Time `json:"found"`
-	Published time.Time `json:"published,omitzero"` // as the feed or the page dates it
-	Lang      string    `json:"lang,omitempty"`
-	Keyword   string    `json:"keyword"`
-}
-
-// recordFound records the articles a job found: the new ones become discovered sources,
-// each with its coverage.found event, queued for the notification endpoints that want it
-// (r may be nil), all in one transaction.
-func (a *app) recordFound(found []discover.Found, r watcher.Router) ([]store.Discovered, []store.Outcome, error) {
-	now := time.Now().UTC()
-	recs := make([]store.Discovered, len(found))
-	for i, f := range found {
-		f.URL = discover.Canonical(f.URL) // the name hashes the URL: the canonical one, always
-		e := coverageEvent(f, now)
-		recs[i] = store.Discovered{
-			Coverage: store.Coverage{URL: f.URL, Source: e.Source.Name, Title: f.Title, Job: f.Job, FoundAt: f.FoundAt,
-				Found: now, Published: f.Published, Lang: f.Lang, Keyword: f.Keyword},
-			Event:      e,
-			Deliveries: watcher.Deliveries(r, e),
-		}
-	}
-	// The declared sources, removed or not: an article one of them watches, or watched,
-	// is not new.
-	outs, err := a.store.RecordCoverage(recs, a.list.Declared, discover.Canonical)
-	return recs, outs, err
-}
-
-// coverageEvent is the coverage.found event of an article. Its id derives from the
-// canonical URL alone: the same article is the same event, whichever job found it, when.
-func coverageEvent(f discover.Found, now time.Time) watcher.Event {
-	detail, _ := json.Marshal(coverageDetail{Job: f.Job, FoundAt: f.FoundAt, Found: now, Published: f.Published.UTC(),
-		Lang: f.Lang, Keyword: f.Keyword}) // plain strings and times: it cannot fail
-	return watcher.Event{
-		ID:      watcher.EventID(watcher.CoverageFound, f.URL),
-		Type:    watcher.CoverageFound,
-		Time:    now,
-		Source:  watcher.EventSource{Name: f.SourceName(), URL: f.URL},
-		Title:   f.Title,
-		Figures: []figures.Change{},
-		Detail:  detail,
-	}
-}
-
 // discovery runs the enabled discovery jobs of the config on their cron schedules, for
 // `hanoiwatch run`, with one Discoverer, so that all jobs share its per-host limits,
 // robots.txt cache and memory of article pages. Articles found are recorded and, when any
@@ -325,7 +275,7 @@ func (d *daemon) discoverJob(ctx context.Context, disc *discover.Discoverer, j d
 		a.log.Error("discovery: not recorded", "job", j.Name, "err", err)
 		return
 	}
-	_, outs, err := a.recordFound(found, router)
+	_, outs, err := a.list.RecordFound(found, router, time.Now())
 	if err != nil {
 		a.log.Error("discovery: not recorded", "job", j.Name, "err", err)
 		return

@@ -526,7 +526,7 @@ func TestCoverageDeliveries(t *testing.T) {
 	}
 	defer a.close()
 	found := []discover.Found{{URL: site.URL + pathVi72 + "?utm_source=x", Title: "Công ước Hà Nội", Job: "site-feed", FoundAt: site.URL + "/rss.xml", Lang: "vi", Keyword: "Công ước Hà Nội"}}
-	recs, outs, err := a.recordFound(found, routeAll{"hook"})
+	recs, outs, err := a.list.RecordFound(found, routeAll{"hook"}, time.Now())
 	if err != nil || len(outs) != 1 || !outs[0].New {
 		t.Fatalf("recordFound: %v %+v", err, outs)
 	}
@@ -539,7 +539,7 @@ func TestCoverageDeliveries(t *testing.T) {
 		t.Fatalf("events %+v, %v", evs, err)
 	}
 	// Found again: nothing more, not even a delivery.
-	if _, outs, err = a.recordFound(found, routeAll{"hook"}); err != nil || outs[0].New {
+	if _, outs, err = a.list.RecordFound(found, routeAll{"hook"}, time.Now()); err != nil || outs[0].New {
 		t.Fatalf("again: %v %+v", err, outs)
 	}
 	if ds, _ = a.store.Deliveries(watcher.DeliveryPending); len(ds) != 1 {

@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"hanoiwatch/config"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fixture"
+	"hanoiwatch/watcher/schedule"
 )
 
 // hw runs the command line in-process, as the binary would, and returns stdout and stderr.
@@ -400,6 +402,7 @@ func TestCause(t *testing.T) {
 		{`GET https://vtv.vn/a-long-article-123.htm: dial tcp: lookup vtv.vn on 127.0.0.53:53: no such host`, "no such host"},
 		{`GET https://vtv.vn/a.htm: timed out after 30s`, "timed out after 30s"},
 		{`GET https://vtv.vn/a.htm: connection refused`, "connection refused"},
+		{`GET https://vtv.vn/a.htm: Get "https://vtv.vn/b.htm": too many redirects (more than 5)`, "too many redirects (more than 5)"},
 		{`GET https://vtv.vn/a.htm: tls: failed to verify certificate: x509: certificate has expired or is not yet valid`, "TLS: certificate has expired or is not yet valid"},
 		{"HTTP 404 Not Found", "HTTP 404 Not Found"},
 		{"", ""},
@@ -408,6 +411,33 @@ func TestCause(t *testing.T) {
 		if got := cause(tt.msg); got != tt.want {
 			t.Errorf("cause(%q) = %q, want %q", tt.msg, got, tt.want)
 		}
+	}
+}
+
+// TestFiguresOutliveRetention: a figure's history is recorded when each value appears,
+// so the values of the snapshots retention dropped stay in it, credited to the snapshot
+// where they appeared.
+func TestFiguresOutliveRetention(t *testing.T) {
+	e := newEnv(t, fixture.New(), "storage:\n  retention:\n    max_snapshots: 2\n")
+	e.check()
+	var ids []string
+	for _, step := range [][2]string{{"65 pays", "72 pays"}, {"72 pays", "75 pays"}} {
+		if err := e.site.Replace("vtv", step[0], step[1]); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range e.check() {
+			if ev.Type == watcher.ArticleChanged {
+				ids = append(ids, ev.Snapshot)
+			}
+		}
+	}
+	out, _, err := hw(t, "snapshots", "vtv", "--config", e.cfg, "--db", e.db)
+	if err != nil || len(ids) != 2 || strings.Contains(out, ids[0]) {
+		t.Fatalf("retention kept the middle snapshot: %v %v\n%s", err, ids, out)
+	}
+	out, _, err = hw(t, "figures", "vtv", "--config", e.cfg, "--db", e.db)
+	if err != nil || !strings.Contains(out, "65 (") || !strings.Contains(out, "→ 72 ("+short(ids[0])+")") || !strings.Contains(out, "→ 75 (") {
+		t.Fatalf("figures vtv after retention: %v\n%s", err, out)
 	}
 }
 
@@ -431,6 +461,13 @@ func TestAdaptiveNextCheck(t *testing.T) {
 	}
 	if !slices.ContainsFunc(vs, func(v view) bool { return v.Name == "vtv" && !v.LastCheck.IsZero() }) {
 		t.Fatalf("vtv not listed as checked:\n%s", out)
+	}
+	// The plan follows the text's life through the config's parser: unchanged for 8 hours,
+	// the next check is an hour after the last.
+	t0 := time.Date(2025, 10, 25, 8, 0, 0, 0, time.UTC)
+	st := watcher.State{LastCheck: t0.Add(8 * time.Hour), LastChange: t0}
+	if got := schedule.Planned(config.ParseSchedule, "adaptive min=10m max=1d", watcher.Source{Name: "vtv"}, st); !got.Equal(t0.Add(9 * time.Hour)) {
+		t.Errorf("planned after 8 hours unchanged: %s, want %s", got, t0.Add(9*time.Hour))
 	}
 	for _, v := range vs {
 		if v.Name == "vtv" && v.NextCheck.Sub(v.LastCheck) != 10*time.Minute {

@@ -138,7 +138,9 @@ func (x *Extractor) Extract(text, lang string) []Claim {
 	defer st.release()
 	var out []Claim
 	var buf []token
-	var header []string // the column headers of the table whose rows are being read
+	var header []string        // the column headers of the table whose rows are being read
+	var before, caption string // the line before the table; the table's caption, when that line is one
+	inTable := false
 	for n, start := 0, 0; start <= len(text); n++ {
 		end := strings.IndexByte(text[start:], '\n')
 		if end < 0 {
@@ -149,14 +151,20 @@ func (x *Extractor) Extract(text, lang string) []Claim {
 		line := text[start:end]
 		start = end + 1
 		if cells := strings.Split(line, cellSep); len(cells) > 1 {
+			if !inTable {
+				inTable, caption = true, ""
+				if isCaption(before) {
+					caption = before
+				}
+			}
 			if header == nil && !strings.ContainsAny(line, "0123456789") {
 				header = cells
 				continue
 			}
-			out = x.extractRow(out, line, n, cells, header, li, st)
+			out = x.extractRow(out, line, n, cells, header, caption, li, st)
 			continue
 		}
-		header = nil
+		header, inTable, before = nil, false, line
 		if !hasCandidate(line, li) {
 			continue
 		}
@@ -170,16 +178,25 @@ func (x *Extractor) Extract(text, lang string) []Claim {
 	return out
 }
 
+// isCaption reports a line that may be a table's caption: a short title (twelve words at
+// most) without digits or a closing full stop, not a sentence of the article.
+func isCaption(line string) bool {
+	t := strings.TrimSpace(line)
+	return t != "" && len(strings.Fields(t)) <= 12 && !strings.ContainsAny(t, "0123456789") &&
+		!strings.HasSuffix(t, ".") && !strings.HasSuffix(t, ":")
+}
+
 // cellSep separates the cells of a table row in an article's text (see watcher/extract):
 // "Châu Phi | 21".
 const cellSep = " | "
 
 // extractRow appends the claims of the cells of a table row. A cell's figure is read with
-// its row's first cell and its column's header before it, as a sentence would say it
-// ("Châu Phi | 21" under "Khu vực | Số nước ký" reads as "Châu Phi Số nước ký 21": 21
-// countries signed, in Africa: a part). The claims keep their place in the row's line, and
+// its row's first cell, the table's caption and its column's header before it, as a
+// sentence would say it ("Châu Phi | 21" under "Khu vực | Số nước ký" reads as "Châu Phi
+// Số nước ký 21": 21 countries signed, in Africa: a part; under "Khu vực | Số lượng" with
+// the caption "Số nước ký theo khu vực" the caption names what is counted). The claims keep their place in the row's line, and
 // the row as their sentence.
-func (x *Extractor) extractRow(out []Claim, line string, n int, cells, header []string, li langInfo, st *textState) []Claim {
+func (x *Extractor) extractRow(out []Claim, line string, n int, cells, header []string, caption string, li langInfo, st *textState) []Claim {
 	if len(header) != len(cells) {
 		header = nil
 	}
@@ -193,6 +210,9 @@ func (x *Extractor) extractRow(out []Claim, line string, n int, cells, header []
 		var ctx []string
 		if j > 0 && !strings.ContainsAny(cells[0], "0123456789") {
 			ctx = append(ctx, cells[0])
+		}
+		if caption != "" {
+			ctx = append(ctx, caption)
 		}
 		if header != nil {
 			ctx = append(ctx, header[j])

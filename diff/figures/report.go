@@ -37,46 +37,14 @@ type Series struct {
 // History follows the figures of a source through its versions (oldest first). A figure
 // is followed by Compare's pairing: "65 pays" becoming "72 pays" is one series 65 → 72.
 func (x *Extractor) History(vs []Version) []Series {
-	var series []*Series
-	var live []int // for each claim of the previous version, its series (index into series)
-	var prev []Claim
+	var t Track
 	for _, v := range vs {
-		cur := figuresOnly(x.Extract(v.Text, v.Lang))
-		next := make([]int, len(cur))
-		for i := range next {
-			next[i] = -1
-		}
-		used := make([]bool, len(prev))
-		for _, p := range match(prev, cur) {
-			next[p[1]] = live[p[0]]
-			used[p[0]] = true
-		}
-		for i, c := range cur {
-			pt := Point{Value: c.Value, Snapshot: v.ID, Time: v.Time}
-			if next[i] < 0 {
-				series = append(series, &Series{History: []Point{pt}})
-				next[i] = len(series) - 1
-			}
-			s := series[next[i]]
-			s.Subject, s.Key, s.Scope, s.PartOf, s.Unit, s.Qualifier, s.Sentence = c.Subject, c.Key, c.Scope, c.PartOf, c.Unit, c.Qualifier, c.Sentence
-			if last := s.History[len(s.History)-1]; last.Value != c.Value {
-				s.History = append(s.History, pt)
-			}
-			p := s.History[len(s.History)-1]
-			s.Latest = &p
-		}
-		for i, u := range used {
-			if !u {
-				series[live[i]].Latest = nil
-			}
-		}
-		prev, live = cur, next
+		t = x.Follow(t, v)
 	}
-	out := make([]Series, 0, len(series))
-	for _, s := range series {
-		out = append(out, *s)
+	if t.Series == nil {
+		return []Series{}
 	}
-	return out
+	return t.Series
 }
 
 func figuresOnly(cs []Claim) []Claim {

@@ -719,7 +719,11 @@ func (r *reader) actNear(m *claimMeta, lo, hi int, agent string) *compiledSubjec
 		}
 	}
 	k := r.prevWordIdx(m.num)
-	for n := 0; n < 4 && k >= lo; n++ {
+	reach := 4
+	if agents[r.low(k)] {
+		reach = 8 // the doer of a passive or a noun: "la signature de la Convention par 72 pays"
+	}
+	for n := 0; n < reach && k >= lo; n++ {
 		if after >= 0 && n >= after {
 			break
 		}
@@ -836,7 +840,7 @@ func (r *reader) isPart(cs []Claim, ms []claimMeta, i, slo, shi, clo, chi int) b
 	if r.scopeIn(clo, chi) {
 		return true
 	}
-	if olo, ohi := r.clause(slo, slo, shi); ohi < clo && !r.hasFigure(cs, olo, ohi) && r.scopeIn(olo, ohi) {
+	if olo, ohi := r.clause(slo, slo, shi); ohi < clo && !r.hasFigure(cs, ms, olo, ohi) && r.scopeIn(olo, ohi) {
 		return true
 	}
 	return false
@@ -901,13 +905,24 @@ func (r *reader) framed(k, slo, shi, clo int) bool {
 	return frames[w] && r.prevWordIdx(p) < jlo
 }
 
-// scopeIn reports a region or a session named in the tokens [lo, hi).
+// scopeIn reports a region, a session or a later day of an event named in the tokens
+// [lo, hi): "64 nước ký ngay tại phiên toàn thể", "on the second day, 7 countries signed"
+// (but "by the second day, 72 had signed" is a running total).
 func (r *reader) scopeIn(lo, hi int) bool {
+	running := false
+	for k := lo; k < hi; k++ {
+		if r.isWord(k) && runningWords[r.low(k)] {
+			running = true
+		}
+	}
 	for k := lo; k < hi; k++ {
 		if !r.isWord(k) {
 			continue
 		}
 		w := r.low(k)
+		if dayWords[w] && !running && r.laterDay(k, hi) {
+			return true
+		}
 		if besides[w] { // "alongside the plenary", "en marge de la plénière": no restriction
 			for n := 0; n < 3 && k >= 0; n++ {
 				k = r.nextWord(k, hi)
@@ -939,14 +954,50 @@ func (r *reader) scopeIn(lo, hi int) bool {
 	return false
 }
 
-// hasFigure reports a figure among the claims (in order) within the tokens [lo, hi).
-func (r *reader) hasFigure(cs []Claim, lo, hi int) bool {
+// laterDay reports an ordinal above the first next to the day word at token k: "the
+// second day", "day two", "le deuxième jour", "la deuxième journée", "ngày thứ hai" (not
+// "thứ Hai", Monday).
+func (r *reader) laterDay(k, hi int) bool {
+	if p := r.prevWordIdx(k); p >= 0 {
+		if v, ord, ok := spelledNumber(r.low(p), r.lang()); ok && ord && v >= 2 || laterOrdinals[r.low(p)] {
+			return true
+		}
+	}
+	j := r.nextWord(k, hi)
+	if j < 0 {
+		return false
+	}
+	w := r.low(j)
+	if w == "thứ" {
+		j = r.nextWord(j, hi)
+		return j >= 0 && r.line[r.toks[j].s:r.toks[j].e] == "hai"
+	}
+	v, _, ok := spelledNumber(w, r.lang())
+	return ok && v >= 2 || laterOrdinals[w]
+}
+
+// lang returns the language whose number words the line is read with.
+func (r *reader) lang() string {
+	switch r.f {
+	case formFr:
+		return "fr"
+	case formEn:
+		return "en"
+	case formVi:
+		return "vi"
+	}
+	return ""
+}
+
+// hasFigure reports a figure among the claims (in order) within the tokens [lo, hi); an
+// ordinal ("la deuxième journée") is none.
+func (r *reader) hasFigure(cs []Claim, ms []claimMeta, lo, hi int) bool {
 	if lo >= hi {
 		return false
 	}
 	a, b := r.toks[lo].s, r.toks[hi-1].e
 	for j := sort.Search(len(cs), func(j int) bool { return cs[j].Start >= a }); j < len(cs) && cs[j].Start < b; j++ {
-		if cs[j].Kind == "" {
+		if cs[j].Kind == "" && !ms[j].ordinal {
 			return true
 		}
 	}

@@ -49,6 +49,8 @@ func TestSubjectByAct(t *testing.T) {
 		{"fr", "Le protocole a été signé par 58 pays au total.", "58", 58, "signatories", ""},
 		{"fr", "Le protocole a été signé par 58 pays africains et asiatiques.", "58", 58, "", "part"},
 		{"fr", "Au final, 90 ont signé le texte.", "90", 90, "signatories", ""},
+		{"fr", "Le temps fort fut la signature du nouveau traité par 81 pays.", "81", 81, "signatories", ""},
+		{"en", "The highlight was the signing of the new accord by 81 nations.", "81", 81, "signatories", ""},
 		{"fr", "Seuls 7 pays ont ratifié l'accord.", "7", 7, "ratifications", ""},
 		{"fr", "Près de 100 pays sont inscrits pour la signature du traité.", "100", 100, "countries", ""},
 		{"fr", "La cérémonie de signature a réuni 120 pays.", "120", 120, "countries", ""},
@@ -331,4 +333,30 @@ func TestSentenceLanguage(t *testing.T) {
 	if c, _ := claimAt(cs, "2,500"); c.Key != "delegates" {
 		t.Errorf("2,500: key %q, want delegates", c.Key)
 	}
+}
+
+// TestTableCaption: a table whose column header says only "number" counts what its
+// caption names.
+func TestTableCaption(t *testing.T) {
+	x := realExtractor()
+	cs := x.Extract("Signatories by region\nRegion | Number\nAfrica | 21\nTotal | 72\nThe list is provisional.", "en")
+	if c, ok := claimAt(cs, "72"); !ok || c.Key != "signatories" {
+		t.Errorf("72: %+v", c)
+	}
+	if c, ok := claimAt(cs, "21"); !ok || c.Key != "" || c.Scope != "part" {
+		t.Errorf("21: %+v", c)
+	}
+}
+
+// TestSubjectDayParts: the count of a later day of an event is a part; a running total
+// by that day is not.
+func TestSubjectDayParts(t *testing.T) {
+	runKeyCases(t, []keyCase{
+		{"en", "On the second day, 7 countries signed the treaty.", "7", 7, "", "part"},
+		{"en", "By the second day, 72 countries had signed the treaty.", "72", 72, "signatories", ""},
+		{"fr", "Lors de la deuxième journée, 7 pays ont signé.", "7", 7, "", "part"},
+		{"fr", "Au total, 72 pays ont signé en deux jours.", "72", 72, "signatories", ""},
+		{"vi", "Trong ngày thứ hai, 7 nước đã ký Công ước.", "7", 7, "", "part"},
+		{"en", "On the first day, 65 countries signed.", "65", 65, "signatories", ""},
+	})
 }

@@ -353,6 +353,19 @@ var scopeWords = set(
 var actBarriers = set("pour", "afin", "avant", "après", "lorsque", "quand", "si", "for", "before", "after",
 	"when", "if", "để", "trước", "sau", "khi", "nếu")
 
+// agents introduce the doer of a passive or of an act noun: "signée par 72 pays", "la
+// signature de la Convention par 72 pays", "ratification by 40 countries".
+var agents = set("par", "by", "bởi", "được", "của")
+
+// dayWords name a day of an event; runningWords make a count a running total however
+// late the day ("by the second day", "au total", "tổng cộng").
+var dayWords = set("day", "jour", "journée", "ngày")
+var runningWords = set("by", "total", "d'ici", "tính", "tổng", "cumulative", "cumulé", "overall", "altogether")
+
+// laterOrdinals are the ordinals of a later day that spelledNumber does not read: "second"
+// names a time unit too, and is read as an ordinal only next to a day word.
+var laterOrdinals = set("second", "seconde", "deuxième", "last", "dernier", "dernière", "final", "closing")
+
 // besides before a region or a session says the figure is not restricted to it:
 // "Alongside the plenary, the programme included 37 side events".
 var besides = set("alongside", "besides", "beside", "outside", "apart", "outre", "marge", "ngoài")

@@ -36,7 +36,9 @@ var blocks = map[atom.Atom]bool{
 
 // prepare removes what never is article text and undoes markup that hides the article from the
 // extractor: whole-page <form> wrappers (ASP.NET sites put the entire page in one, and
-// trafilatura drops forms) become <div>s. Comments go too.
+// trafilatura drops forms) become <div>s; a table's <caption>, which trafilatura drops,
+// becomes a paragraph just before its table (it says what the table's figures count).
+// Comments go too.
 func prepare(doc *html.Node) {
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
@@ -52,6 +54,16 @@ func prepare(doc *html.Node) {
 			default:
 				if c.Type == html.ElementNode && c.DataAtom == atom.Form && holdsArticle(c) {
 					c.DataAtom, c.Data = atom.Div, "div"
+				}
+				if c.Type == html.ElementNode && c.DataAtom == atom.Table {
+					for k := c.FirstChild; k != nil; k = k.NextSibling {
+						if k.Type == html.ElementNode && k.DataAtom == atom.Caption {
+							c.RemoveChild(k)
+							k.DataAtom, k.Data, k.Attr = atom.P, "p", nil
+							n.InsertBefore(k, c)
+							break
+						}
+					}
 				}
 				walk(c)
 			}

@@ -185,8 +185,8 @@ func TestRender(t *testing.T) {
 		if n := s.images.Load() - images; n != 0 {
 			t.Fatalf("%d image requests without a screenshot", n)
 		}
-		if p.Screenshot != nil {
-			t.Fatal("a screenshot nobody asked for")
+		if p.Shoot != nil || p.Release != nil {
+			t.Fatal("a screenshot nobody asked for, or a tab held for one")
 		}
 		s.setCount("72")
 		src.Screenshot = true
@@ -197,8 +197,17 @@ func TestRender(t *testing.T) {
 		if !strings.Contains(string(p.Body), "<p>The Convention has 72 signatories.</p>") {
 			t.Fatalf("rendered body after the data changed:\n%s", p.Body)
 		}
-		if len(p.Screenshot) < 1000 || p.Screenshot[0] != 0xff || p.Screenshot[1] != 0xd8 {
-			t.Fatalf("screenshot: %d bytes, not a JPEG", len(p.Screenshot))
+		// The tab stays open (its token held) until the page is released.
+		if n := len(f.Browser.tabs); n != 1 {
+			t.Fatalf("%d tabs held before the release, want 1", n)
+		}
+		img, err := p.Shoot()
+		p.Release()
+		if err != nil || len(img) < 1000 || img[0] != 0xff || img[1] != 0xd8 {
+			t.Fatalf("screenshot: %d bytes, not a JPEG (%v)", len(img), err)
+		}
+		if n := len(f.Browser.tabs); n != 0 {
+			t.Fatalf("%d tabs held after the release", n)
 		}
 		if s.images.Load() == images {
 			t.Fatal("the screenshot's page loaded no image")
@@ -226,11 +235,11 @@ func TestRender(t *testing.T) {
 }
 
 // TestRenderFailures: a page that never finishes, a selector that never matches and a tab
-// that crashes fail their own fetch with a clear error, while a page in another tab renders,
-// and the next fetch works.
+// that crashes fail their own fetch with a clear error, while a page in another tab renders
+// (the budget leaves it room on a busy machine), and the next fetch works.
 func TestRenderFailures(t *testing.T) {
 	s := newSite(t)
-	f := newFetcher(t, Options{MaxTabs: 3, Timeout: 3 * time.Second})
+	f := newFetcher(t, Options{MaxTabs: 3, Timeout: 6 * time.Second})
 	ctx := context.Background()
 
 	var wg sync.WaitGroup
@@ -248,7 +257,7 @@ func TestRenderFailures(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if errs[0] == nil || !strings.Contains(errs[0].Error(), "did not render within 3s (wait: load)") {
+	if errs[0] == nil || !strings.Contains(errs[0].Error(), "did not render within 6s (wait: load)") {
 		t.Fatalf("hung page: %v", errs[0])
 	}
 	if errs[1] != nil || !strings.Contains(string(bodies[1]), "72 States") {
@@ -280,7 +289,7 @@ func TestRenderFailures(t *testing.T) {
 // fetch starts a new browser. Close then stops it.
 func TestBrowserRestart(t *testing.T) {
 	s := newSite(t)
-	f := newFetcher(t, Options{MaxTabs: 1, Timeout: 3 * time.Second})
+	f := newFetcher(t, Options{MaxTabs: 1, Timeout: 5 * time.Second})
 	ctx := context.Background()
 	if _, err := f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{}); err != nil {
 		t.Fatal(err)
@@ -316,7 +325,7 @@ func TestBrowserRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{})
-	if err == nil || !strings.Contains(err.Error(), "the browser did not open a tab within 3s") {
+	if err == nil || !strings.Contains(err.Error(), "the browser did not open a tab within 5s") {
 		t.Fatalf("hung browser: %v", err)
 	}
 	p, err = f.Fetch(ctx, browserSource("scripted", s.URL+"/scripted"), watcher.Validators{})
@@ -367,4 +376,50 @@ func crashTab(t *testing.T, b *Browser, part string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("no tab at %s", part)
+}
+
+// TestHostTurns: at most PerHost pages of one host render at once, each keeping its turn for
+// Delay after it is done; another host is not held up, and loopback hosts have no limit.
+func TestHostTurns(t *testing.T) {
+	b := &Browser{opt: Options{PerHost: 2, Delay: 300 * time.Millisecond}, hosts: map[string]chan struct{}{}}
+	ctx := context.Background()
+	var dones []func()
+	for range 2 {
+		done, err := b.host(ctx, "https://news.example.org/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dones = append(dones, done)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := b.host(short, "https://news.example.org/b"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a third page of the host: %v, want it to wait", err)
+	}
+	// The third page's wait used up short: the others need no wait at all.
+	none, cancelNone := context.WithCancel(ctx)
+	cancelNone()
+	other, cancelOther := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelOther()
+	if done, err := b.host(other, "https://other.example.org/a"); err != nil {
+		t.Fatalf("another host: %v", err)
+	} else {
+		done()
+	}
+	for range 5 {
+		if _, err := b.host(none, "http://127.0.0.1:8080/a"); err != nil {
+			t.Fatalf("loopback: %v", err)
+		}
+	}
+	start := time.Now()
+	dones[0]()
+	done, err := b.host(ctx, "https://news.example.org/c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Fatalf("the next page of the host came %v after one was done, want the delay (300ms)", waited)
+	}
+	done()
+	dones[1]()
 }

@@ -61,25 +61,21 @@ func (s *Service) Board() (Board, error) {
 		if st.Snapshot == "" {
 			continue
 		}
-		text, err := s.Store.Text(src.Name, st.Snapshot)
-		if err != nil {
-			return out, err
-		}
 		snaps, err := s.Store.Snapshots(src.Name)
 		if err != nil {
 			return out, err
 		}
-		claims := s.Extractor.Extract(text, st.Lang)
-		date := articleDate(src, st, snaps)
-		// The board compares figures as of their article's date: 65 signatories on the
-		// 25th and 72 on the 26th are a progression, not sources that disagree.
-		reports = append(reports, figures.Report{Source: src.Name, AsOf: date.text, Claims: claims})
-		news = append(news, newsReport{source: src, claims: claims, date: date})
-		h, err := s.Figures(src.Name)
+		// The figures recorded with the latest snapshot: no text is read or extracted.
+		t, err := s.track(src.Name)
 		if err != nil {
 			return out, err
 		}
-		out.Series = append(out.Series, SourceSeries{Source: src.Name, Series: h})
+		date := articleDate(src, st, snaps)
+		// The board compares figures as of their article's date: 65 signatories on the
+		// 25th and 72 on the 26th are a progression, not sources that disagree.
+		reports = append(reports, figures.Report{Source: src.Name, AsOf: date.text, Claims: t.Claims})
+		news = append(news, newsReport{source: src, claims: t.Claims, date: date})
+		out.Series = append(out.Series, SourceSeries{Source: src.Name, Series: append([]figures.Series{}, t.Series...)})
 	}
 	out.Rows = crossCheck(figures.Board(reports), news, rec)
 	return out, nil

@@ -84,7 +84,7 @@ func (s *Service) Coverage() (Coverage, error) {
 			counts[k] = w
 		}
 		w.Articles++
-		if st.Status == "gone" {
+		if st.Status == watcher.StatusGone {
 			w.Gone++
 		}
 	}
@@ -94,11 +94,14 @@ func (s *Service) Coverage() (Coverage, error) {
 	slices.SortFunc(rep.Weeks, func(x, y CoverageWeek) int {
 		return cmp.Or(strings.Compare(x.Site, y.Site), strings.Compare(x.Lang, y.Lang), strings.Compare(x.Week, y.Week))
 	})
-	evs, err := s.Store.Events(rep.Since, watcher.CoverageFound, watcher.ArticleGone, watcher.ArticleRestored)
+	evs, _, err := s.Store.EventsPage(store.EventQuery{Since: rep.Since,
+		Types: []string{watcher.CoverageFound, watcher.ArticleGone, watcher.ArticleRestored}})
 	if err != nil {
 		return rep, err
 	}
-	rep.Recent = append(rep.Recent, evs...)
+	for i := len(evs) - 1; i >= 0; i-- { // oldest first
+		rep.Recent = append(rep.Recent, evs[i])
+	}
 	return rep, nil
 }
 

@@ -24,8 +24,9 @@ type Store interface {
 	State(source string) (watcher.State, error)
 	Snapshots(source string) ([]watcher.Snapshot, error)
 	Text(source, id string) (string, error)
+	Figures(source string) (figures.Track, error)
 	Checks(source string, n int) ([]watcher.Check, error)
-	Events(since time.Time, types ...string) ([]watcher.Event, error)
+	EventsPage(q store.EventQuery) ([]watcher.Event, string, error)
 }
 
 // CoverageStore is the part of the store that keeps what discovery found; a Store
@@ -61,6 +62,20 @@ type Reader interface {
 // prefix, a diff of a source with one snapshot, a bad paging cursor.
 var ErrInvalid = errors.New("invalid request")
 
+// failure is an answer's error: its message says what went wrong in the reader's words,
+// and its kind (watcher.ErrNotFound, ErrInvalid) is for errors.Is and the API's status.
+type failure struct {
+	msg  string
+	kind error
+}
+
+func (f *failure) Error() string { return f.msg }
+func (f *failure) Unwrap() error { return f.kind }
+
+func failf(kind error, format string, args ...any) error {
+	return &failure{msg: fmt.Sprintf(format, args...), kind: kind}
+}
+
 // Service answers the read questions from the database.
 type Service struct {
 	Store      Store
@@ -84,10 +99,10 @@ type SourceView struct {
 	Name       string          `json:"name"`
 	URL        string          `json:"url"`
 	Origin     string          `json:"origin,omitempty"`
-	Kind       string          `json:"kind,omitempty"`
+	Kind       watcher.Kind    `json:"kind,omitempty"`
 	Lang       string          `json:"lang,omitempty"`
 	Schedule   string          `json:"schedule,omitempty"`
-	Status     string          `json:"status"` // the state's status, "new" before the first check
+	Status     string          `json:"status"` // the state's status; "new" before the first check, "blocked" or "needs-script" for a failing source the site refused
 	LastCheck  time.Time       `json:"last_check,omitzero"`
 	LastChange time.Time       `json:"last_change,omitzero"`
 	NextCheck  time.Time       `json:"next_check,omitzero"`
@@ -157,12 +172,12 @@ func (s *Service) view(src watcher.Source) (SourceView, error) {
 		return SourceView{}, err
 	}
 	v := SourceView{Name: src.Name, URL: src.URL, Origin: src.Origin, Kind: src.Kind, Lang: src.Lang, Schedule: src.Schedule,
-		Status: st.Status, LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.List.Next(src, st),
+		Status: string(st.Status), LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.List.Next(src, st),
 		Snapshots: len(snaps), State: st}
 	switch {
 	case v.Status == "":
 		v.Status = "new"
-	case v.Status == "failing" && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
+	case st.Status == watcher.StatusFailing && (st.Result == watcher.ResultBlocked || st.Result == watcher.ResultNeedsScript):
 		v.Status = st.Result // why it fails, when the answer is the site's and not the network's
 	}
 	return v, nil
@@ -179,7 +194,7 @@ func (s *Service) source(name string) (watcher.Source, error) {
 			return src, nil
 		}
 	}
-	return watcher.Source{}, fmt.Errorf("unknown source %q (see `hanoiwatch sources`): %w", name, watcher.ErrNotFound)
+	return watcher.Source{}, failf(watcher.ErrNotFound, "unknown source %q (see `hanoiwatch sources`)", name)
 }
 
 // history returns the snapshots of a source of the watch list, or of one removed from
@@ -227,7 +242,7 @@ func (s *Service) Snapshot(name, id string) (SnapshotText, error) {
 }
 
 func noSnapshots(name string) error {
-	return fmt.Errorf("%s has no snapshots yet (has it been checked? see `hanoiwatch sources`): %w", name, watcher.ErrNotFound)
+	return failf(watcher.ErrNotFound, "%s has no snapshots yet (has it been checked? see `hanoiwatch sources`)", name)
 }
 
 // match finds the snapshot a unique id prefix names; the latest of that id, since a text
@@ -239,12 +254,12 @@ func match(name string, snaps []watcher.Snapshot, prefix string) (watcher.Snapsh
 			continue
 		}
 		if found != nil && found.ID != snaps[i].ID {
-			return watcher.Snapshot{}, fmt.Errorf("snapshot prefix %q of %s is ambiguous (%s, %s, ...): %w", prefix, name, found.ID, snaps[i].ID, ErrInvalid)
+			return watcher.Snapshot{}, failf(ErrInvalid, "snapshot prefix %q of %s is ambiguous (%s, %s, ...)", prefix, name, found.ID, snaps[i].ID)
 		}
 		found = &snaps[i]
 	}
 	if found == nil {
-		return watcher.Snapshot{}, fmt.Errorf("%s has no snapshot %q (see `hanoiwatch snapshots %s`): %w", name, prefix, name, watcher.ErrNotFound)
+		return watcher.Snapshot{}, failf(watcher.ErrNotFound, "%s has no snapshot %q (see `hanoiwatch snapshots %s`)", name, prefix, name)
 	}
 	return *found, nil
 }
@@ -306,7 +321,10 @@ func pair(name string, snaps []watcher.Snapshot, from, to string) (a, b watcher.
 		return a, b, err
 	}
 	if at == 0 {
-		return a, b, fmt.Errorf("%s has only one snapshot (%s) up to there: nothing to compare it with: %w", name, b.ID, ErrInvalid)
+		if len(snaps) == 1 {
+			return a, b, failf(ErrInvalid, "%s has only one snapshot (%s): nothing to diff yet", name, b.ID)
+		}
+		return a, b, failf(ErrInvalid, "%s has no snapshot before %s: give the one to compare it with", name, b.ID)
 	}
 	return snaps[at-1], b, nil
 }
@@ -317,23 +335,37 @@ func pair(name string, snaps []watcher.Snapshot, from, to string) (a, b watcher.
 func (s *Service) Figures(name string) ([]figures.Series, error) {
 	src, err := s.source(name)
 	if err == nil && src.Kind == watcher.KindTreatyStatus {
-		return nil, fmt.Errorf("%s is the official record, not an article: see `hanoiwatch treaty %s`: %w", name, name, ErrInvalid)
+		return nil, failf(ErrInvalid, "%s is the official record, not an article: see `hanoiwatch treaty %s`", name, name)
 	}
-	snaps, err := s.history(name)
+	t, err := s.track(name)
 	if err != nil {
 		return nil, err
 	}
-	vs := make([]figures.Version, 0, len(snaps))
+	if t.Series == nil {
+		return []figures.Series{}, nil
+	}
+	return t.Series, nil
+}
+
+// track is the source's figures as recorded with its latest snapshot. A database from
+// before tracks were recorded has none, or one behind the latest snapshot: the track is
+// then followed through the snapshots kept.
+func (s *Service) track(name string) (figures.Track, error) {
+	snaps, err := s.history(name)
+	if err != nil || len(snaps) == 0 {
+		return figures.Track{}, err
+	}
+	t, err := s.Store.Figures(name)
+	if err != nil || t.Version == snaps[len(snaps)-1].ID {
+		return t, err
+	}
+	t = figures.Track{}
 	for _, sn := range snaps {
 		text, err := s.Store.Text(name, sn.ID)
 		if err != nil {
-			return nil, err
+			return t, err
 		}
-		vs = append(vs, figures.Version{ID: sn.ID, Time: sn.Time, Text: text, Lang: sn.Lang})
+		t = s.Extractor.Follow(t, figures.Version{ID: sn.ID, Time: sn.Time, Text: text, Lang: sn.Lang})
 	}
-	out := s.Extractor.History(vs)
-	if out == nil {
-		out = []figures.Series{}
-	}
-	return out, nil
+	return t, nil
 }

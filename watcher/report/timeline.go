@@ -1,7 +1,7 @@
 package report
 
 import (
-	"fmt"
+	"errors"
 	"slices"
 	"sort"
 	"strconv"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/store"
 )
 
 // Moment is one entry of a source's timeline: a snapshot with the events that came with
@@ -26,7 +27,7 @@ func (s *Service) Timeline(name string) ([]Moment, error) {
 	if err != nil {
 		return nil, err
 	}
-	evs, err := s.Store.Events(time.Time{})
+	evs, _, err := s.Store.EventsPage(store.EventQuery{Source: name})
 	if err != nil {
 		return nil, err
 	}
@@ -89,50 +90,16 @@ func (s *Service) Events(q EventQuery) (EventPage, error) {
 	case limit == 0:
 		limit = DefaultEvents
 	case limit < 0 || limit > MaxEvents:
-		return EventPage{}, fmt.Errorf("limit %d: want 1 to %d: %w", q.Limit, MaxEvents, ErrInvalid)
+		return EventPage{}, failf(ErrInvalid, "limit %d: want 1 to %d", q.Limit, MaxEvents)
 	}
-	var (
-		after   time.Time
-		afterID string
-	)
-	if q.After != "" {
-		ns, id, ok := strings.Cut(q.After, "-")
-		n, err := strconv.ParseInt(ns, 10, 64)
-		if !ok || err != nil {
-			return EventPage{}, fmt.Errorf("cursor %q is not one this server gave: %w", q.After, ErrInvalid)
-		}
-		after, afterID = time.Unix(0, n), id
+	evs, next, err := s.Store.EventsPage(store.EventQuery{Since: q.Since, Types: q.Types, Source: q.Source, After: q.After, Limit: limit})
+	if errors.Is(err, store.ErrCursor) {
+		return EventPage{}, failf(ErrInvalid, "%s", err.Error())
 	}
-	all, err := s.Store.Events(q.Since, q.Types...)
-	if err != nil {
-		return EventPage{}, err
+	if evs == nil {
+		evs = []watcher.Event{}
 	}
-	page := EventPage{Events: []watcher.Event{}}
-	// Newest first; with a cursor, start after the event it names: events are stored in
-	// the order they happened, so those of the same time follow their stored order.
-	skipping := q.After != ""
-	for i := len(all) - 1; i >= 0; i-- {
-		e := all[i]
-		if skipping {
-			if e.Time.After(after) || (e.Time.Equal(after) && e.ID != afterID) {
-				continue
-			}
-			skipping = false
-			if e.ID == afterID {
-				continue
-			}
-		}
-		if q.Source != "" && e.Source.Name != q.Source {
-			continue
-		}
-		if len(page.Events) == limit {
-			last := page.Events[limit-1]
-			page.Next = strconv.FormatInt(last.Time.UnixNano(), 10) + "-" + last.ID
-			break
-		}
-		page.Events = append(page.Events, e)
-	}
-	return page, nil
+	return EventPage{Events: evs, Next: next}, err
 }
 
 // Pick returns the named sources, in the given order; all of them when names is empty.
@@ -161,7 +128,7 @@ func Pick(all []watcher.Source, names []string) ([]watcher.Source, error) {
 			known = append(known, n)
 		}
 		slices.Sort(known)
-		return nil, fmt.Errorf("unknown source %s (known: %s): %w", strings.Join(unknown, ", "), strings.Join(known, ", "), watcher.ErrNotFound)
+		return nil, failf(watcher.ErrNotFound, "unknown source %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
 	}
 	return out, nil
 }

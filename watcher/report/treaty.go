@@ -68,8 +68,7 @@ func (s *Service) officialRecords(names []string) ([]officialRecord, error) {
 		}
 	}
 	if len(srcs) == 0 {
-		return nil, fmt.Errorf("no source of kind %s in the watch list (the seeds have un-treaty-status; a config needs `kind: %s`): %w",
-			watcher.KindTreatyStatus, watcher.KindTreatyStatus, watcher.ErrNotFound)
+		return nil, failf(watcher.ErrNotFound, "no source of kind %s in the watch list (the seeds have un-treaty-status; a config needs `kind: %s`)", watcher.KindTreatyStatus, watcher.KindTreatyStatus)
 	}
 	var out []officialRecord
 	for _, src := range srcs {
@@ -79,14 +78,14 @@ func (s *Service) officialRecords(names []string) ([]officialRecord, error) {
 		}
 		if !ok {
 			if len(names) > 0 {
-				return nil, fmt.Errorf("no snapshot of %s yet: run `hanoiwatch check %s`: %w", src.Name, src.Name, watcher.ErrNotFound)
+				return nil, failf(watcher.ErrNotFound, "no snapshot of %s yet: run `hanoiwatch check %s`", src.Name, src.Name)
 			}
 			continue
 		}
 		out = append(out, r)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no snapshot of the treaty status yet: run `hanoiwatch check %s`: %w", srcs[0].Name, watcher.ErrNotFound)
+		return nil, failf(watcher.ErrNotFound, "no snapshot of the treaty status yet: run `hanoiwatch check %s`", srcs[0].Name)
 	}
 	slices.SortStableFunc(out, func(x, y officialRecord) int { return y.snap.Time.Compare(x.snap.Time) })
 	return out, nil
@@ -129,7 +128,7 @@ func current(st watcher.State, snaps []watcher.Snapshot) watcher.Snapshot {
 func (r officialRecord) report(latest int) Treaty {
 	s := r.status
 	out := Treaty{Source: r.src.Name, URL: r.src.URL, Snapshot: r.snap.ID, Stored: r.snap.Time.UTC(),
-		Checked: r.state.LastCheck.UTC(), CheckStatus: r.state.Status, Signatories: s.Signatories, Parties: s.Parties,
+		Checked: r.state.LastCheck.UTC(), CheckStatus: string(r.state.Status), Signatories: s.Signatories, Parties: s.Parties,
 		RatificationsNeeded: s.RatificationsNeeded(),
 		LatestSignatures:    []treaty.ActionDetail{}, LatestInstruments: []treaty.ActionDetail{}}
 	if d, ok := s.EntryIntoForce(); ok {

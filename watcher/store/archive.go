@@ -92,7 +92,7 @@ func (s *Store) Archived(j watcher.ArchiveJob, ev watcher.Event, ds []watcher.De
 		if err := tx.Bucket(bArchive).Delete(binary.BigEndian.AppendUint64(nil, j.Seq)); err != nil {
 			return err
 		}
-		if err := appendJSON(tx.Bucket(bEvents), ev); err != nil {
+		if err := putEvent(tx, ev); err != nil {
 			return err
 		}
 		return queue(tx, ds)

@@ -70,7 +70,7 @@ func (s *Store) RecordCoverage(found []Discovered, known []watcher.Source, canon
 		if err != nil {
 			return err
 		}
-		cov, added, events := tx.Bucket(bCoverage), tx.Bucket(bAdded), tx.Bucket(bEvents)
+		cov, added := tx.Bucket(bCoverage), tx.Bucket(bAdded)
 		for i, d := range found {
 			c := d.Coverage
 			c.URL = canonical(c.URL)
@@ -93,7 +93,7 @@ func (s *Store) RecordCoverage(found []Discovered, known []watcher.Source, canon
 				return err
 			}
 			if d.Event.ID != "" {
-				if err := appendJSON(events, d.Event); err != nil {
+				if err := putEvent(tx, d.Event); err != nil {
 					return err
 				}
 			}

@@ -4,7 +4,7 @@
 //
 // Layout (all keys sortable; numbers big-endian):
 //
-//	meta       schema → "3"
+//	meta       schema → "5"
 //	states     <name> → CBOR {state, run}: the source's State and the open run of its check log
 //	sources    <name>/ snapshots/ <seq> → JSON Snapshot
 //	                   texts/     <snapshot id> → gzip(text)
@@ -47,9 +47,10 @@ import (
 )
 
 // Schema is the version of the layout this code reads and writes. Open upgrades files of
-// schema 1, which kept each state in its source's bucket and a record per check, and of
-// schema 2, which wrote the states bucket in JSON.
-const Schema = 3
+// schema 1, which kept each state in its source's bucket and a record per check, of
+// schema 2, which wrote the states bucket in JSON, of schema 3, which did not index the
+// events, and of schema 4, which indexed them by source only.
+const Schema = 5
 
 // MaxChecks is how many runs of the check log are kept per source (see watcher.Check): a run
 // stands for any number of checks with one outcome, so this is months of history, bounded so
@@ -161,7 +162,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots, bArchive} {
+		for _, b := range [][]byte{bMeta, bSources, bStates, bEvents, bAdded, bRemoved, bOutbox, bDead, bGone, bCoverage, bCaptures, bBodies, bBodyRefs, bScreenshots, bSourceEvents, bTypeEvents, bFigures, bArchive} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -172,9 +173,19 @@ func Open(path string, opt Options) (*Store, error) {
 			if err := upgrade1(tx); err != nil {
 				return fmt.Errorf("upgrading schema 1: %w", err)
 			}
+			if err := upgrade3(tx); err != nil {
+				return fmt.Errorf("upgrading schema 3: %w", err)
+			}
 		case "2":
 			if err := upgrade2(tx); err != nil {
 				return fmt.Errorf("upgrading schema 2: %w", err)
+			}
+			if err := upgrade3(tx); err != nil {
+				return fmt.Errorf("upgrading schema 3: %w", err)
+			}
+		case "3", "4":
+			if err := upgrade3(tx); err != nil {
+				return fmt.Errorf("upgrading schema %s: %w", m.Get([]byte("schema")), err)
 			}
 		case "":
 		default:
@@ -638,9 +649,11 @@ func (s *Store) write(tx *bbolt.Tx, r watcher.Record) error {
 			}
 		}
 	}
-	ev := tx.Bucket(bEvents)
+	if err := putFigures(tx, r.Source, r.Figures); err != nil {
+		return err
+	}
 	for _, e := range r.Events {
-		if err := appendJSON(ev, e); err != nil {
+		if err := putEvent(tx, e); err != nil {
 			return err
 		}
 	}

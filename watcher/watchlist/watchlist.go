@@ -37,6 +37,7 @@ type Store interface {
 	Removed() (map[string]bool, error)
 	AddSource(a store.Added) error
 	RemoveSource(name string) error
+	RecordCoverage(found []store.Discovered, known []watcher.Source, canonical func(string) string) ([]store.Outcome, error)
 }
 
 // List is the watch list of one database.
@@ -63,7 +64,7 @@ func Declared(c config.Config) ([]watcher.Source, error) {
 	}
 	if len(c.Sources) == 0 {
 		for _, s := range seeds.Sources() {
-			out = append(out, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: s.Kind, Origin: OriginSeed,
+			out = append(out, watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Kind: watcher.Kind(s.Kind), Origin: OriginSeed,
 				Render: RenderMode(c.Defaults.Render)})
 		}
 	}
@@ -81,7 +82,7 @@ func RenderMode(r string) string {
 // FromConfig converts one configured source, with the config's defaults.
 func FromConfig(s config.Source, d config.Defaults, origin string) (watcher.Source, error) {
 	src := watcher.Source{Name: s.Name, URL: s.URL, Lang: s.Lang, Reports: s.Reports, Schedule: s.Schedule,
-		Selector: s.Selector, Kind: s.Kind, Origin: origin, Robots: s.Robots,
+		Selector: s.Selector, Kind: watcher.Kind(s.Kind), Origin: origin, Robots: s.Robots,
 		Render: RenderMode(s.EffectiveRender(d)), Wait: s.Wait, Screenshot: s.Screenshot, OnMove: s.OnMove}
 	if src.Kind == "article" {
 		src.Kind = ""

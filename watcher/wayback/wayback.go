@@ -274,7 +274,7 @@ func (a *Archiver) do(ctx context.Context, o Options, method, path string, body 
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return result{}, fmt.Errorf("wayback: %s %s: %w", method, path, err)
+		return result{}, fmt.Errorf("wayback: save page now %s %s: %w", method, path, err)
 	}
 	defer res.Body.Close()
 	r := result{status: res.StatusCode}
@@ -289,10 +289,10 @@ func (a *Archiver) do(ctx context.Context, o Options, method, path string, body 
 	}
 	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	if err != nil {
-		return r, fmt.Errorf("wayback: %s %s: %w", method, path, err)
+		return r, fmt.Errorf("wayback: save page now %s %s: %w", method, path, err)
 	}
 	if json.Unmarshal(data, &r.ans) != nil && res.StatusCode == http.StatusOK {
-		return r, fmt.Errorf("wayback: %s %s: the answer is not JSON", method, path)
+		return r, fmt.Errorf("wayback: save page now %s %s: the answer is not JSON", method, path)
 	}
 	return r, nil
 }

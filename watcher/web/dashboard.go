@@ -251,15 +251,6 @@ func diffURL(name, from, to string) string {
 	return srcURL(name) + "?" + q.Encode() + "#diff"
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 // checkNow asks the daemon for a check of one source, from the form on the sources and
 // source pages.
 func (d *dash) checkNow(w http.ResponseWriter, r *http.Request) (string, view, error) {

@@ -85,11 +85,12 @@ func (m *Metrics) Observe(src watcher.Source, rec watcher.Record, lag time.Durat
 }
 
 // SetState records a source's state for the sources gauge.
-func (m *Metrics) SetState(name, state string) { m.set(name, state, 0) }
+func (m *Metrics) SetState(name string, state watcher.SourceStatus) { m.set(name, state, 0) }
 
 // set records a source's state, and its last success when success is not 0.
-func (m *Metrics) set(name, state string, success int64) {
-	if state == "" {
+func (m *Metrics) set(name string, status watcher.SourceStatus, success int64) {
+	state := string(status)
+	if status == watcher.StatusNew {
 		state = "new"
 	}
 	m.mu.Lock()

@@ -1,4 +1,8 @@
-package main
+// Package article adapts the extractors to the pipeline (watcher.Extractor and
+// watcher.Fingerprinter): a news page goes to watcher/extract, the depositary's status of
+// the Convention to watcher/treaty. Both faces of hanoiwatch that check sources, the
+// one-shot check and the daemon, use it.
+package article
 
 import (
 	"encoding/json"
@@ -12,10 +16,17 @@ import (
 	"hanoiwatch/watcher/treaty"
 )
 
-// pageExtractor adapts the pure extract package to the pipeline.
-type pageExtractor struct{}
+// Extractor turns a fetched page into its article.
+type Extractor struct{}
 
-func (pageExtractor) Extract(p *watcher.Page, src watcher.Source) (watcher.Article, error) {
+var (
+	_ watcher.Extractor     = Extractor{}
+	_ watcher.Fingerprinter = Extractor{}
+)
+
+// Extract reads the article of a page: the treaty's status for a treaty-status source,
+// else the news article (an error for what is not an HTML page).
+func (Extractor) Extract(p *watcher.Page, src watcher.Source) (watcher.Article, error) {
 	if src.Kind == watcher.KindTreatyStatus {
 		return treatyArticle(p)
 	}
@@ -50,7 +61,7 @@ func (pageExtractor) Extract(p *watcher.Page, src watcher.Source) (watcher.Artic
 }
 
 // Fingerprint is the fast path: the hash of the regions where the article lay.
-func (pageExtractor) Fingerprint(p *watcher.Page, regions json.RawMessage) (string, bool) {
+func (Extractor) Fingerprint(p *watcher.Page, regions json.RawMessage) (string, bool) {
 	var rs []extract.Region
 	if json.Unmarshal(regions, &rs) != nil {
 		return "", false
