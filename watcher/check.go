@@ -106,6 +106,9 @@ func (w *Watcher) Check(ctx context.Context, src Source) (Record, error) {
 	c.rec.State.LastCheck = c.rec.Check.Time
 	start := time.Now()
 	p, err := w.Fetcher.Fetch(ctx, src, Validators{ETag: prev.ETag, LastModified: prev.LastModified})
+	if err == nil && p.Release != nil {
+		defer p.Release()
+	}
 	if ctx.Err() != nil {
 		// Interrupted (shutdown): the source did not fail, so nothing is recorded.
 		return c.rec, ctx.Err()
@@ -622,7 +625,14 @@ func (c *checkRun) snapshot(p *Page, bodyHash string, art Article, text, lang, t
 	if d != nil {
 		s.Added, s.Removed = d.Stats.Added, d.Stats.Removed
 	}
-	c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = s, text, p.Screenshot
+	var shot []byte
+	if p.Shoot != nil { // a rendered page whose source keeps screenshots, and a new version
+		var err error
+		if shot, err = p.Shoot(); err != nil && c.w.Log != nil {
+			c.w.Log.Warn("screenshot not taken", "source", c.src.Name, "err", err)
+		}
+	}
+	c.rec.Snapshot, c.rec.Text, c.rec.Screenshot = s, text, shot
 	c.rec.Check.Snapshot = id
 	c.rec.Check.Result = ResultChanged
 	if typ == ArticleNew {

@@ -206,8 +206,13 @@ type Page struct {
 	// Exchanges are the requests and response heads of the fetch as sent and served,
 	// redirects first; nil from a fetcher that does not record them.
 	Exchanges []Exchange
-	// Screenshot is a JPEG of the whole rendered page, when the source asks for one.
-	Screenshot []byte
+	// Shoot takes a JPEG of the whole page as rendered, for a source that asks for
+	// screenshots; nil otherwise. The pipeline calls it only for a version that makes a
+	// snapshot, at most once, before Release.
+	Shoot func() ([]byte, error)
+	// Release frees what the fetcher holds for Shoot (a browser tab); nil when it holds
+	// nothing. Whoever gets a Page with a Release must call it, once.
+	Release func()
 	// Served is the body as the site served it when Body is not (a page rendered in a
 	// browser, whose Body is its DOM); nil when Body is.
 	Served []byte

@@ -141,7 +141,7 @@ func (f Fetcher) Fetch(ctx context.Context, src watcher.Source, v watcher.Valida
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", p.URL, err)
 	}
-	p.Served, p.Body, p.Screenshot = p.Body, r.dom, r.shot
+	p.Served, p.Body, p.Shoot, p.Release = p.Body, r.dom, r.shoot, r.release
 	p.ContentType = "text/html; charset=utf-8"
 	if r.dynamic {
 		// The article came (at least in part) from requests the page's scripts made: a
@@ -296,9 +296,12 @@ func (b *Browser) start(ctx context.Context) (*instance, error) {
 // rendered is what a tab produced.
 type rendered struct {
 	dom     []byte
-	shot    []byte // JPEG, when asked for
-	dynamic bool   // the page's scripts made XHR, fetch, EventSource or WebSocket requests
-	// took is the time from opening the tab to the DOM (and screenshot): a check's
+	dynamic bool // the page's scripts made XHR, fetch, EventSource or WebSocket requests
+	// shoot and release are the page's Shoot and Release: nil, or, for a source that keeps
+	// screenshots, the screenshot of the tab left open and the closing of that tab.
+	shoot   func() ([]byte, error)
+	release func()
+	// took is the time from opening the tab to the DOM: a check's
 	// duration counts it, not the wait for a tab.
 	took time.Duration
 }
@@ -309,42 +312,66 @@ type rendered struct {
 const screenshotQuality = 50
 
 // render loads p in a new tab, its document served from p, and returns the DOM once the
-// source's wait condition holds.
+// source's wait condition holds. For a source that keeps screenshots, the tab stays open,
+// and its host's turn and its tab token held, until the page is released: whether the
+// version is new, and worth an image, is known only once it is extracted.
 func (b *Browser) render(ctx context.Context, p *watcher.Page, src watcher.Source) (rendered, error) {
 	// The host's turn first: waiting for it must not hold a tab other hosts could use.
 	done, err := b.host(ctx, p.URL)
 	if err != nil {
 		return rendered{}, err
 	}
-	defer done()
 	select {
 	case b.tabs <- struct{}{}:
-		defer func() { <-b.tabs }()
 	case <-ctx.Done():
+		done()
 		return rendered{}, ctx.Err()
 	}
 	in, err := b.acquire(ctx)
 	if err != nil {
+		<-b.tabs
+		done()
 		return rendered{}, err
 	}
 	start := time.Now()
 	tctx, cancelTab := chromedp.NewContext(in.ctx)
 	r, err := b.load(ctx, tctx, p, src)
 	r.took = time.Since(start)
-	// Closing the tab waits for the browser (chromedp gives it 5 s); a browser that
-	// cannot close a tab in that time is stuck, and is replaced.
-	closed := make(chan struct{})
-	go func() { cancelTab(); close(closed) }()
-	stuck := false
-	select {
-	case <-closed:
-	case <-time.After(10 * time.Second):
-		stuck = true
+	finish := func(err error) {
+		// Closing the tab waits for the browser (chromedp gives it 5 s); a browser that
+		// cannot close a tab in that time is stuck, and is replaced.
+		closed := make(chan struct{})
+		go func() { cancelTab(); close(closed) }()
+		stuck := false
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			stuck = true
+		}
+		// A browser that died, that could not open a tab, or that cannot close one is
+		// replaced.
+		broken := stuck || (err != nil && (in.ctx.Err() != nil || errors.Is(err, errNoTab)))
+		b.release(in, broken)
+		<-b.tabs
+		done()
 	}
-	// A browser that died, that could not open a tab, or that cannot close one is replaced.
-	broken := stuck || (err != nil && (in.ctx.Err() != nil || errors.Is(err, errNoTab)))
-	b.release(in, broken)
-	return r, err
+	if err != nil || !src.Screenshot {
+		finish(err)
+		return r, err
+	}
+	var shotErr error
+	r.shoot = func() ([]byte, error) {
+		sctx, cancel := context.WithTimeout(tctx, b.opt.Timeout)
+		defer cancel()
+		img, err := chromedp.Run(sctx, chromedp.FullScreenshot(screenshotQuality))
+		if err != nil {
+			shotErr = err
+			return nil, fmt.Errorf("screenshot of %s: %w", p.URL, err)
+		}
+		return img, nil
+	}
+	r.release = sync.OnceFunc(func() { finish(shotErr) })
+	return r, nil
 }
 
 // host waits for a turn of the page's host and returns its release. A page's own requests
@@ -395,6 +422,23 @@ func (b *Browser) load(ctx, tctx context.Context, p *watcher.Page, src watcher.S
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
 
+	// Open the tab. chromedp runs a tab's message loop under the context that opens it, and
+	// the tab outlives the budget when a screenshot is taken later: so it is opened under
+	// tctx, and the budget bounds the wait. A browser that cannot open a tab within the
+	// page's whole budget is hung. (The goroutine ends when the tab is closed, at the latest.)
+	opened := make(chan error, 1)
+	go func() { opened <- chromedp.Do(tctx) }()
+	select {
+	case err := <-opened:
+		if err != nil {
+			return rendered{}, err
+		}
+	case <-lctx.Done():
+		if ctx.Err() != nil {
+			return rendered{}, ctx.Err()
+		}
+		return rendered{}, fmt.Errorf("%w within %s: the browser is restarted", errNoTab, b.opt.Timeout)
+	}
 	var (
 		mu       sync.Mutex
 		dynamic  bool
@@ -426,14 +470,9 @@ func (b *Browser) load(ctx, tctx context.Context, p *watcher.Page, src watcher.S
 			crashOne.Do(func() { close(crashed) })
 		}
 	}); err != nil {
-		// Listen opens the tab: a browser that cannot do that in the page's whole budget
-		// is hung.
-		if ctx.Err() == nil && lctx.Err() != nil {
-			return rendered{}, fmt.Errorf("%w within %s: the browser is restarted", errNoTab, b.opt.Timeout)
-		}
 		return rendered{}, err
 	}
-	paused := chromedp.Events(lctx, cdpfetch.RequestPaused)
+	paused := chromedp.Events(tctx, cdpfetch.RequestPaused) // answered as long as the tab lives
 	patterns := []*cdpfetch.RequestPattern{{URLPattern: "*", ResourceType: network.ResourceTypeDocument}}
 	if !src.Screenshot {
 		// Nothing looks at the page: what only draws it is not fetched.
@@ -444,7 +483,7 @@ func (b *Browser) load(ctx, tctx context.Context, p *watcher.Page, src watcher.S
 	if _, err := chromedp.Call(lctx, cdpfetch.Enable, cdpfetch.EnableParams{Patterns: patterns}); err != nil {
 		return rendered{}, b.describe(ctx, lctx, err, src)
 	}
-	go serve(lctx, paused, p)
+	go serve(tctx, paused, p)
 
 	result := make(chan error, 1)
 	var r rendered
@@ -457,9 +496,6 @@ func (b *Browser) load(ctx, tctx context.Context, p *watcher.Page, src watcher.S
 			var dom string
 			dom, err = chromedp.Run(lctx, chromedp.Evaluate[string](`"<!DOCTYPE html>\n" + document.documentElement.outerHTML`))
 			r.dom = []byte(dom)
-		}
-		if err == nil && src.Screenshot {
-			r.shot, err = chromedp.Run(lctx, chromedp.FullScreenshot(screenshotQuality))
 		}
 		result <- err
 	}()

@@ -185,8 +185,8 @@ func TestRender(t *testing.T) {
 		if n := s.images.Load() - images; n != 0 {
 			t.Fatalf("%d image requests without a screenshot", n)
 		}
-		if p.Screenshot != nil {
-			t.Fatal("a screenshot nobody asked for")
+		if p.Shoot != nil || p.Release != nil {
+			t.Fatal("a screenshot nobody asked for, or a tab held for one")
 		}
 		s.setCount("72")
 		src.Screenshot = true
@@ -197,8 +197,17 @@ func TestRender(t *testing.T) {
 		if !strings.Contains(string(p.Body), "<p>The Convention has 72 signatories.</p>") {
 			t.Fatalf("rendered body after the data changed:\n%s", p.Body)
 		}
-		if len(p.Screenshot) < 1000 || p.Screenshot[0] != 0xff || p.Screenshot[1] != 0xd8 {
-			t.Fatalf("screenshot: %d bytes, not a JPEG", len(p.Screenshot))
+		// The tab stays open (its token held) until the page is released.
+		if n := len(f.Browser.tabs); n != 1 {
+			t.Fatalf("%d tabs held before the release, want 1", n)
+		}
+		img, err := p.Shoot()
+		p.Release()
+		if err != nil || len(img) < 1000 || img[0] != 0xff || img[1] != 0xd8 {
+			t.Fatalf("screenshot: %d bytes, not a JPEG (%v)", len(img), err)
+		}
+		if n := len(f.Browser.tabs); n != 0 {
+			t.Fatalf("%d tabs held after the release", n)
 		}
 		if s.images.Load() == images {
 			t.Fatal("the screenshot's page loaded no image")

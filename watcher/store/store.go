@@ -4,7 +4,7 @@
 //
 // Layout (all keys sortable; numbers big-endian):
 //
-//	meta       schema → "4"
+//	meta       schema → "5"
 //	states     <name> → CBOR {state, run}: the source's State and the open run of its check log
 //	sources    <name>/ snapshots/ <seq> → JSON Snapshot
 //	                   texts/     <snapshot id> → gzip(text)
@@ -48,9 +48,9 @@ import (
 
 // Schema is the version of the layout this code reads and writes. Open upgrades files of
 // schema 1, which kept each state in its source's bucket and a record per check, of
-// schema 2, which wrote the states bucket in JSON, and of schema 3, which did not index
-// the events by source and type.
-const Schema = 4
+// schema 2, which wrote the states bucket in JSON, of schema 3, which did not index the
+// events, and of schema 4, which indexed them by source only.
+const Schema = 5
 
 // MaxChecks is how many runs of the check log are kept per source (see watcher.Check): a run
 // stands for any number of checks with one outcome, so this is months of history, bounded so
@@ -183,9 +183,9 @@ func Open(path string, opt Options) (*Store, error) {
 			if err := upgrade3(tx); err != nil {
 				return fmt.Errorf("upgrading schema 3: %w", err)
 			}
-		case "3":
+		case "3", "4":
 			if err := upgrade3(tx); err != nil {
-				return fmt.Errorf("upgrading schema 3: %w", err)
+				return fmt.Errorf("upgrading schema %s: %w", m.Get([]byte("schema")), err)
 			}
 		case "":
 		default:
