@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -151,20 +150,8 @@ func progression(steps []figures.Step) string {
 		if st.AsOf == "" {
 			continue
 		}
-		vals := st.Consensus
-		if st.Disagree || len(vals) == 0 {
-			vals = nil
-			for _, vs := range st.Values {
-				for _, v := range vs {
-					if !slices.Contains(vals, v) {
-						vals = append(vals, v)
-					}
-				}
-			}
-			slices.Sort(vals)
-		}
 		var vs []string
-		for _, v := range vals {
+		for _, v := range st.Shown() {
 			vs = append(vs, value(v, ""))
 		}
 		out = append(out, fmt.Sprintf("%s (%s)", strings.Join(vs, "/"), st.AsOf))

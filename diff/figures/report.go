@@ -89,6 +89,24 @@ type Step struct {
 	Consensus []float64 `json:"consensus,omitempty"`
 }
 
+// Shown returns the values to show for a step: its consensus, or, when its sources
+// disagree, every value they give, sorted.
+func (st Step) Shown() []float64 {
+	if !st.Disagree && len(st.Consensus) > 0 {
+		return st.Consensus
+	}
+	var out []float64
+	for _, vs := range st.Values {
+		for _, v := range vs {
+			if !contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	sort.Float64s(out)
+	return out
+}
+
 // Board lines up the canonical figures of several sources: totals only (a part has no key).
 // Figures are compared like with like: sources disagree on a subject only when sources of
 // the same as-of date do not report the same set of values for it; values that differ
