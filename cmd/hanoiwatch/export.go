@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -73,12 +72,11 @@ read-only; stop the daemon first, or export from a copy.`,
 			}
 			defer a.close()
 			w := a.out
+			var file *os.File
 			if out != "" && out != "-" {
-				file, err := os.Create(out)
-				if err != nil {
+				if file, err = os.Create(out); err != nil {
 					return fmt.Errorf("--out: %w", err)
 				}
-				defer file.Close()
 				w = file
 			}
 			bw := bufio.NewWriterSize(w, 64<<10)
@@ -94,8 +92,9 @@ read-only; stop the daemon first, or export from a copy.`,
 			if err == nil {
 				err = bw.Flush()
 			}
-			if c, ok := w.(io.Closer); ok && w != a.out && err == nil {
-				err = c.Close()
+			if file != nil {
+				// A write error can surface only at the close: it must fail the export.
+				err = errors.Join(err, file.Close())
 			}
 			return err
 		},
