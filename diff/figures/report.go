@@ -1,6 +1,7 @@
 package figures
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -165,21 +166,23 @@ func Board(reports []Report) []Row {
 	return out
 }
 
-// agreement sorts each source's values and tells whether the sources give different sets
-// of values, and which values they all give.
+// agreement sorts each source's values and tells whether two sources give values that
+// have none in common (one that also gives an earlier figure, "72 signed, compared with 65
+// the day before", does not disagree with one that gives 72), and which values they all give.
 func agreement(values map[string][]float64) (bool, []float64) {
-	var first []float64
-	disagree := false
+	var sets [][]float64
 	count := map[float64]int{}
 	for _, vs := range values {
 		sort.Float64s(vs)
-		if first == nil {
-			first = vs
-		} else if !equal(first, vs) {
-			disagree = true
-		}
+		sets = append(sets, vs)
 		for _, v := range vs {
 			count[v]++
+		}
+	}
+	disagree := false
+	for i := range sets {
+		for j := i + 1; j < len(sets) && !disagree; j++ {
+			disagree = !slices.ContainsFunc(sets[i], func(v float64) bool { return contains(sets[j], v) })
 		}
 	}
 	var all []float64

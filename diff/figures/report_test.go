@@ -80,6 +80,8 @@ func TestBoardByDate(t *testing.T) {
 		{Source: "b", AsOf: "2025-10-26", Claims: x.Extract("72 pays ont signé. Quelque 150 organisations étaient là.", "fr")},
 		{Source: "c", AsOf: "2025-10-26", Claims: x.Extract("72 quốc gia đã ký. Có 160 tổ chức tham dự.", "vi")},
 		{Source: "d", Claims: x.Extract("Plus de 2 500 délégués.", "fr")},
+		// an earlier figure said too is no disagreement with those who give the latest
+		{Source: "e", AsOf: "2025-10-26", Claims: x.Extract("Au total, 72 pays ont signé, contre 65 la veille.", "fr")},
 	})
 	by := map[string]Row{}
 	for _, r := range rows {

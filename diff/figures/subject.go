@@ -435,12 +435,26 @@ func (r *reader) actAt(k, hi int) *compiledSubject {
 		if !ok {
 			continue
 		}
-		if r.eventNear(k, end) || notActs[r.low(r.prevWordIdx(k))+" "+r.low(k)] {
+		if r.eventNear(k, end) || notActs[r.low(r.prevWordIdx(k))+" "+r.low(k)] || r.expected(k) {
 			return nil
 		}
 		return e.s
 	}
 	return nil
+}
+
+// expected reports an act said to come rather than done: "will sign", "are expected to
+// ratify", "sẽ ký", "vont signer". Its doers are not yet its subject's.
+func (r *reader) expected(k int) bool {
+	p := r.prevWordIdx(k)
+	w := r.low(p)
+	if futures[w] {
+		return true
+	}
+	if w == "to" {
+		return expectations[r.low(r.prevWordIdx(p))]
+	}
+	return false
 }
 
 // prevWordIdx returns the word token before k (spaces skipped), or -1.

@@ -59,6 +59,8 @@ func TestSubjectByAct(t *testing.T) {
 		{"en", "Of the delegations present, 90 signed on the first day.", "90", 90, "signatories", ""},
 		{"en", "Only 7 countries have ratified the accord so far.", "7", 7, "ratifications", ""},
 		{"en", "Some 120 countries attended the signing ceremony.", "120", 120, "countries", ""},
+		{"en", "About 30 countries are expected to sign next year.", "30", 30, "countries", ""},
+		{"vi", "Khoảng 30 nước sẽ ký vào năm sau.", "30", 30, "countries", ""},
 		{"vi", "Đến thứ Sáu, 81 quốc gia đã ký hiệp ước.", "81", 81, "signatories", ""},
 		{"vi", "Hiệp ước nhận được chữ ký của 58 nước.", "58", 58, "signatories", ""},
 		{"vi", "Mới có 7 nước phê chuẩn hiệp định.", "7", 7, "ratifications", ""},

@@ -366,6 +366,11 @@ var runningWords = set("by", "total", "d'ici", "tính", "tổng", "cumulative", 
 // names a time unit too, and is read as an ordinal only next to a day word.
 var laterOrdinals = set("second", "seconde", "deuxième", "last", "dernier", "dernière", "final", "closing")
 
+// futures before an act word make it an act to come: "will sign", "sẽ ký"; expectations
+// before "to" and the act do too: "expected to ratify".
+var futures = set("will", "would", "shall", "sẽ", "vont", "pourraient", "pourrait")
+var expectations = set("expected", "likely", "set", "due", "going", "planning", "plan", "plans", "scheduled", "poised")
+
 // besides before a region or a session says the figure is not restricted to it:
 // "Alongside the plenary, the programme included 37 side events".
 var besides = set("alongside", "besides", "beside", "outside", "apart", "outre", "marge", "ngoài")

@@ -61,7 +61,12 @@ func (s *Service) Board() (Board, error) {
 		if st.Snapshot == "" {
 			continue
 		}
-		snaps, err := s.Store.Snapshots(src.Name)
+		// The current snapshot is the latest but after a revert to an earlier text.
+		_, _, latest, err := s.Store.SnapshotSpan(src.Name)
+		snaps := []watcher.Snapshot{latest}
+		if err == nil && latest.ID != st.Snapshot {
+			snaps, err = s.Store.Snapshots(src.Name)
+		}
 		if err != nil {
 			return out, err
 		}

@@ -71,10 +71,10 @@ func (s *Service) Coverage() (Coverage, error) {
 		}
 		day := firstSet(c.Published, reportsDay(src.Reports), c.Found)
 		if day.IsZero() {
-			if snaps, err := s.Store.Snapshots(src.Name); err != nil {
+			if n, first, _, err := s.Store.SnapshotSpan(src.Name); err != nil {
 				return rep, err
-			} else if len(snaps) > 0 {
-				day = snaps[0].Time
+			} else if n > 0 {
+				day = first.Time
 			}
 		}
 		k := key{Site(src.URL), strings.ToLower(lang), isoWeek(day)}

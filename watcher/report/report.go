@@ -23,6 +23,7 @@ import (
 type Store interface {
 	State(source string) (watcher.State, error)
 	Snapshots(source string) ([]watcher.Snapshot, error)
+	SnapshotSpan(source string) (n int, first, latest watcher.Snapshot, err error)
 	Text(source, id string) (string, error)
 	Figures(source string) (figures.Track, error)
 	Checks(source string, n int) ([]watcher.Check, error)
@@ -167,13 +168,13 @@ func (s *Service) view(src watcher.Source) (SourceView, error) {
 	if err != nil {
 		return SourceView{}, err
 	}
-	snaps, err := s.Store.Snapshots(src.Name)
+	n, _, _, err := s.Store.SnapshotSpan(src.Name)
 	if err != nil {
 		return SourceView{}, err
 	}
 	v := SourceView{Name: src.Name, URL: src.URL, Origin: src.Origin, Kind: src.Kind, Lang: src.Lang, Schedule: src.Schedule,
 		Status: string(st.Status), LastCheck: st.LastCheck, LastChange: st.LastChange, NextCheck: s.List.Next(src, st),
-		Snapshots: len(snaps), State: st}
+		Snapshots: n, State: st}
 	switch {
 	case v.Status == "":
 		v.Status = "new"
@@ -351,12 +352,19 @@ func (s *Service) Figures(name string) ([]figures.Series, error) {
 // before tracks were recorded has none, or one behind the latest snapshot: the track is
 // then followed through the snapshots kept.
 func (s *Service) track(name string) (figures.Track, error) {
-	snaps, err := s.history(name)
-	if err != nil || len(snaps) == 0 {
+	n, _, latest, err := s.Store.SnapshotSpan(name)
+	if err != nil || n == 0 {
+		if err == nil {
+			_, err = s.history(name) // an unknown name is an error, a source not yet fetched none
+		}
 		return figures.Track{}, err
 	}
 	t, err := s.Store.Figures(name)
-	if err != nil || t.Version == snaps[len(snaps)-1].ID {
+	if err != nil || t.Version == latest.ID {
+		return t, err
+	}
+	snaps, err := s.Store.Snapshots(name)
+	if err != nil {
 		return t, err
 	}
 	t = figures.Track{}

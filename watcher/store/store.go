@@ -951,3 +951,27 @@ func gunzip(z []byte) (string, error) {
 	b, err := io.ReadAll(r)
 	return string(b), err
 }
+
+// SnapshotSpan returns how many snapshots a source has, and its first and latest, without
+// reading the others: the lists of sources need no more.
+func (s *Store) SnapshotSpan(source string) (n int, first, latest watcher.Snapshot, err error) {
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		b := sourceBucket(tx, source)
+		if b == nil {
+			return nil
+		}
+		snaps := b.Bucket(bSnaps)
+		n = snaps.Stats().KeyN
+		c := snaps.Cursor()
+		if _, v := c.First(); v != nil {
+			if err := json.Unmarshal(v, &first); err != nil {
+				return err
+			}
+		}
+		if _, v := c.Last(); v != nil {
+			return json.Unmarshal(v, &latest)
+		}
+		return nil
+	})
+	return n, first, latest, err
+}
