@@ -66,7 +66,7 @@ read-only; stop the daemon first, or export from a copy.`,
 			// let the heap grow to four times that (anonymous memory 26 MB in an export of
 			// 1 000 captures, peak RSS 69 MiB at 10 000).
 			tuneGC(exportGCPercent, exportMemoryLimit)
-			st, err := a.openExport()
+			st, err := a.openReadOnly("export")
 			if err != nil {
 				return err
 			}
@@ -110,18 +110,19 @@ read-only; stop the daemon first, or export from a copy.`,
 	return cmd
 }
 
-// openExport opens the database read-only: an export must never change it.
-func (a *app) openExport() (*store.Store, error) {
+// openReadOnly opens the database read-only for a command that reads the file itself
+// (export, archive): it must never change it.
+func (a *app) openReadOnly(command string) (*store.Store, error) {
 	path, err := a.configure()
 	if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("export: no database at %s", path)
+		return nil, fmt.Errorf("%s: no database at %s", command, path)
 	}
 	s, err := store.Open(path, store.Options{ReadOnly: true})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w\n(export reads the file itself: stop `hanoiwatch run`, or export from a copy of the file)", err)
+		return nil, fmt.Errorf("%w\n(%s reads the file itself: stop `hanoiwatch run`, or give it a copy of the file)", err, command)
 	}
 	if err != nil {
 		return nil, err

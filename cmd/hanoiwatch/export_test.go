@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -22,7 +23,9 @@ import (
 // command line: show --raw prints the page each event's capture names, export writes a
 // WARC file holding it and a CSV of the events, and bad flags are refused by name.
 func TestEvidenceCLI(t *testing.T) {
-	e := newEnv(t, fixture.New(), "")
+	// With the Wayback Machine configured, check queues each new version; only the daemon
+	// submits them, so nothing is ever sent to this address.
+	e := newEnv(t, fixture.New(), "archive:\n  wayback:\n    access_key: k\n    secret_key: s\n    endpoint: http://127.0.0.1:9\n")
 	evs := e.check()
 	if len(evs) == 0 {
 		t.Fatal("the first check made no events")
@@ -74,6 +77,24 @@ func TestEvidenceCLI(t *testing.T) {
 	for _, ev := range evs {
 		if ev.Capture == nil || sha[ev.ID] != ev.Capture.SHA256 {
 			t.Errorf("event %s (%s): csv says capture %q, the event %+v", ev.ID, ev.Source.Name, sha[ev.ID], ev.Capture)
+		}
+	}
+
+	out, errOut, err = hw(t, "archive", "--json", "--config", e.cfg, "--db", e.db)
+	if err != nil {
+		t.Fatalf("archive: %v\n%s", err, errOut)
+	}
+	queued := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var j watcher.ArchiveJob
+		if err := json.Unmarshal([]byte(line), &j); err != nil || j.Dead || j.Attempts != 0 {
+			t.Fatalf("archive line %q: %v", line, err)
+		}
+		queued[j.Event] = true
+	}
+	for _, ev := range evs {
+		if !queued[ev.ID] {
+			t.Errorf("%s of %s is not queued for the Wayback Machine", ev.Type, ev.Source.Name)
 		}
 	}
 
