@@ -228,9 +228,13 @@ func (d *dash) figuresPage(w http.ResponseWriter, r *http.Request) (string, view
 			names = append(names, n)
 		}
 		sort.Strings(names)
+		var most []float64 // what most sources agree on, once a row (see majority)
+		if row.Disagree {
+			most = majority(row.Values)
+		}
 		for _, n := range names {
 			br.Reports = append(br.Reports, SourceValues{Source: n, Values: row.Values[n],
-				Odd: row.Disagree && !slices.Equal(row.Values[n], majority(row.Values))})
+				Odd: row.Disagree && !slices.Equal(row.Values[n], most)})
 		}
 		br.Chart = chartFor(row.Key, b.Series, d.s.now())
 		if row.Disagree {
