@@ -28,6 +28,7 @@ config (default 127.0.0.1:8787). Stops on SIGINT or SIGTERM.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.daemon = true // log at the configured level: the address it listens on is info
+			tuneGC(serveGCPercent, serveMemoryLimit)
 			if err := a.loadReadOnly(); err != nil {
 				return err
 			}
@@ -53,6 +54,16 @@ config (default 127.0.0.1:8787). Stops on SIGINT or SIGTERM.`,
 	cmd.Flags().StringVar(&listen, "listen", "", "HOST:PORT to listen on (default: http.listen of the config, 127.0.0.1:8787)")
 	return cmd
 }
+
+// serve's garbage collector, unless GOGC or GOMEMLIMIT say otherwise. The one-shot
+// commands' 32 MiB soft limit is below what answering the figures board of a newsroom's
+// database holds for a moment (2 000 sources' recorded figures): at that limit the
+// collector ran all the time, and the board took 0.31 s, 0.2 s of it collecting. The
+// soft limit stays under the 128 MiB a browsing server may take.
+const (
+	serveGCPercent   = 100
+	serveMemoryLimit = 96 << 20
+)
 
 // loadReadOnly is load for serve: the same config and database path, but the file is
 // opened read-only, so that browsing can never change it, and must exist already.

@@ -112,6 +112,30 @@ type SourceView struct {
 	Checks     []watcher.Check `json:"checks,omitempty"` // the latest runs of the check log, oldest first (Source only)
 }
 
+// DefaultSources bounds a page of the watch list where a face pages it (the API, the
+// dashboard): a newsroom's list fits in one page of the API; the dashboard shows fewer.
+const DefaultSources = 1000
+
+// PageSources cuts a page of limit sources out of a list, after the source named after
+// ("" from the start); next names the page's last source when more follow.
+func PageSources(all []SourceView, after string, limit int) (page []SourceView, next string) {
+	start := 0
+	if after != "" {
+		start = len(all)
+		for i, v := range all {
+			if v.Name == after {
+				start = i + 1
+				break
+			}
+		}
+	}
+	end := min(start+limit, len(all))
+	if end < len(all) {
+		next = all[end-1].Name
+	}
+	return all[start:end], next
+}
+
 // SourceChecks is how many runs of the check log Source includes.
 const SourceChecks = 50
 

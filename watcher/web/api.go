@@ -90,7 +90,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Gatherer != nil {
 		m.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
 	}
-	m.HandleFunc("GET /api/sources", s.api(s.listSources))
+	m.HandleFunc("GET /api/sources", func(w http.ResponseWriter, r *http.Request) {
+		s.api(func(r *http.Request) (int, any, error) { return s.listSources(w, r) })(w, r)
+	})
 	m.HandleFunc("GET /api/sources/{name}", s.api(s.getSource))
 	m.HandleFunc("GET /api/sources/{name}/snapshots", s.api(s.snapshots))
 	m.HandleFunc("GET /api/sources/{name}/snapshots/{id}", s.api(s.snapshotText))
@@ -151,9 +153,26 @@ func (s *Server) auth(h handler) handler {
 	}
 }
 
-func (s *Server) listSources(r *http.Request) (int, any, error) {
-	v, err := s.Reports.Sources()
-	return http.StatusOK, v, err
+// NextHeader carries the cursor of the next page of a list answered as a JSON array
+// (GET /api/sources): absent on the last page.
+const NextHeader = "Hanoiwatch-Next"
+
+// listSources answers a page of the watch list: ?limit= (report.DefaultSources by
+// default) after ?after= (the NextHeader of the page before).
+func (s *Server) listSources(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	limit, err := intParam(r.URL.Query(), "limit", report.DefaultSources)
+	if err != nil || limit < 1 {
+		return 0, nil, fmt.Errorf("%w: limit=%q, want a number from 1", ErrBadRequest, r.URL.Query().Get("limit"))
+	}
+	all, err := s.Reports.Sources()
+	if err != nil {
+		return 0, nil, err
+	}
+	page, next := report.PageSources(all, r.URL.Query().Get("after"), limit)
+	if next != "" {
+		w.Header().Set(NextHeader, next)
+	}
+	return http.StatusOK, page, nil
 }
 
 func (s *Server) getSource(r *http.Request) (int, any, error) {

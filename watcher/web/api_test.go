@@ -119,6 +119,26 @@ func TestReadRoutes(t *testing.T) {
 	if sources[0].Snapshots != 2 || sources[0].Status != "ok" || sources[1].Status != "new" || sources[0].NextCheck.IsZero() {
 		t.Fatalf("source views %+v", sources)
 	}
+	// Paging: the cursor of the next page is in a header.
+	resp, err := http.Get(srv.URL + "/api/sources?limit=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page []report.SourceView
+	json.NewDecoder(resp.Body).Decode(&page)
+	resp.Body.Close()
+	if len(page) != 1 || page[0].Name != "vtv" || resp.Header.Get(NextHeader) != "vtv" {
+		t.Fatalf("first page %+v, next %q", page, resp.Header.Get(NextHeader))
+	}
+	resp, err = http.Get(srv.URL + "/api/sources?limit=1&after=vtv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&page)
+	resp.Body.Close()
+	if len(page) != 1 || page[0].Name != "nhandan" || resp.Header.Get(NextHeader) != "" {
+		t.Fatalf("last page %+v, next %q", page, resp.Header.Get(NextHeader))
+	}
 	var one report.SourceView
 	if code := get(t, srv.URL+"/api/sources/vtv", &one); code != 200 || len(one.Checks) != 2 {
 		t.Fatalf("source: %d %+v", code, one)

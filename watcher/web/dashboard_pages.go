@@ -21,7 +21,12 @@ type SourcesPage struct {
 	States      []string // every status, for the filter
 	Site, State string   // the filter
 	Total       int      // sources before filtering
+	Matching    int      // sources the filter keeps, on every page
+	Next        string   // the link to the next page, "" on the last
 }
+
+// dashSources is how many sources a page of the sources page lists.
+const dashSources = 200
 
 func (d *dash) sourcesPage(w http.ResponseWriter, r *http.Request) (string, view, error) {
 	q := r.URL.Query()
@@ -45,6 +50,17 @@ func (d *dash) sourcesPage(w http.ResponseWriter, r *http.Request) (string, view
 	}
 	sort.Strings(p.Sites)
 	sort.Strings(p.States)
+	p.Matching = len(p.Sources)
+	var next string
+	p.Sources, next = report.PageSources(p.Sources, q.Get("after"), dashSources)
+	if next != "" {
+		nq := url.Values{}
+		for k, v := range q {
+			nq[k] = v
+		}
+		nq.Set("after", next)
+		p.Next = "/?" + nq.Encode()
+	}
 	return "sources.html", view{Title: "Sources", Nav: "sources", JSON: "/api/sources", Feed: "/feed.atom", Data: p}, nil
 }
 

@@ -74,26 +74,38 @@ func (e *Error) Unwrap() error {
 }
 
 func (c *Client) do(method, path string, body, v any) error {
+	_, err := c.request(method, path, body, v, "")
+	return err
+}
+
+// getHeader is get that also returns the value of one header of the answer.
+func (c *Client) getHeader(path string, v any, header string) (string, error) {
+	return c.request(http.MethodGet, path, nil, v, header)
+}
+
+// request sends a request and decodes its JSON answer into v; it returns the value of
+// the header named (none when "").
+func (c *Client) request(method, path string, body, v any, header string) (string, error) {
 	var buf bytes.Buffer
 	if body != nil {
 		if err := json.NewEncoder(&buf).Encode(body); err != nil {
-			return err
+			return "", err
 		}
 	}
 	req, err := http.NewRequest(method, c.base+path, &buf)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if method != http.MethodGet {
 		if c.token == "" {
-			return errors.New("the daemon holds the database and takes changes through its API, which needs http.token in the config")
+			return "", errors.New("the daemon holds the database and takes changes through its API, which needs http.token in the config")
 		}
 		req.Header.Set("Authorization", "Bearer "+c.token)
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("daemon API: %w", err)
+		return "", fmt.Errorf("daemon API: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -101,25 +113,41 @@ func (c *Client) do(method, path string, body, v any) error {
 		if json.NewDecoder(resp.Body).Decode(&e) != nil || e.Error == "" {
 			e.Error = fmt.Sprintf("daemon API %s %s: %s", method, path, resp.Status)
 		}
-		return &Error{Status: resp.StatusCode, Msg: e.Error}
+		return "", &Error{Status: resp.StatusCode, Msg: e.Error}
+	}
+	h := ""
+	if header != "" {
+		h = resp.Header.Get(header)
 	}
 	if v == nil {
-		return nil
+		return h, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		return fmt.Errorf("daemon API %s %s: %w", method, path, err)
+		return "", fmt.Errorf("daemon API %s %s: %w", method, path, err)
 	}
-	return nil
+	return h, nil
 }
 
 func (c *Client) get(path string, v any) error { return c.do(http.MethodGet, path, nil, v) }
 
 func src(name string) string { return "/api/sources/" + url.PathEscape(name) }
 
-// Sources lists the watch list with each source's state.
+// Sources lists the watch list with each source's state, every page of it.
 func (c *Client) Sources() ([]report.SourceView, error) {
-	var v []report.SourceView
-	return v, c.get("/api/sources", &v)
+	var all []report.SourceView
+	after := ""
+	for {
+		var page []report.SourceView
+		h, err := c.getHeader("/api/sources?after="+url.QueryEscape(after), &page, web.NextHeader)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if h == "" {
+			return all, nil
+		}
+		after = h
+	}
 }
 
 // Source is one source with its state and check log.
