@@ -16,7 +16,7 @@ import (
 // Board is the figures board: per canonical subject, what each news source reports now,
 // the official value for the subjects the depositary's record counts, and every news
 // figure of those subjects held against the official value of its article's date;
-// Series follows each source's figures over time, for charts.
+// Series follows each source's figures of the canonical subjects over time, for charts.
 type Board struct {
 	Rows   []BoardRow     `json:"rows"`
 	Series []SourceSeries `json:"series"`
@@ -80,7 +80,15 @@ func (s *Service) Board() (Board, error) {
 		// 25th and 72 on the 26th are a progression, not sources that disagree.
 		reports = append(reports, figures.Report{Source: src.Name, AsOf: date.text, Claims: t.Claims})
 		news = append(news, newsReport{source: src, claims: t.Claims, date: date})
-		out.Series = append(out.Series, SourceSeries{Source: src.Name, Series: append([]figures.Series{}, t.Series...)})
+		// The board's charts follow the canonical subjects: a figure of no subject is
+		// charted on no board, and the board's JSON need not carry it.
+		keyed := []figures.Series{}
+		for _, sr := range t.Series {
+			if sr.Key != "" {
+				keyed = append(keyed, sr)
+			}
+		}
+		out.Series = append(out.Series, SourceSeries{Source: src.Name, Series: keyed})
 	}
 	out.Rows = crossCheck(figures.Board(reports), news, rec)
 	return out, nil
