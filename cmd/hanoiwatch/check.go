@@ -148,7 +148,10 @@ func (a *app) check(cmd *cobra.Command, w *watcher.Watcher, srcs []watcher.Sourc
 	err := w.CheckAll(cmd.Context(), srcs, checkParallel, func(s watcher.Source, rec watcher.Record, _ error) {
 		mu.Lock()
 		defer mu.Unlock()
-		done = append(done, checked{s, rec})
+		// The summary needs the check and its events only: a round of a thousand new
+		// pages must not keep their texts, captures and figures alive to the end (under
+		// the one-shot commands' 32 MiB soft limit the collector would run all the time).
+		done = append(done, checked{s, watcher.Record{Source: rec.Source, Check: rec.Check, Events: rec.Events}})
 		if asJSON {
 			for _, e := range rec.Events {
 				enc.Encode(e)
