@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,16 +18,20 @@ import (
 	"hanoiwatch/watcher"
 )
 
-// Captures is what WARC reads: the captures, streamed.
+// Captures is what WARC reads: the captures, streamed, and the screenshots of rendered
+// versions (watcher.ErrNotFound for a version that has none).
 type Captures interface {
 	EachCapture(keep func(*watcher.Capture) bool, fn func(watcher.Capture) error) error
+	Screenshot(source, snapshot string) ([]byte, error)
 }
 
 // WARC writes the captures the filter keeps to w as a WARC 1.1 file: a warcinfo record,
 // then for each exchange of each capture (the redirects, then the final answer) a request
 // record and a response record, each naming the other in WARC-Concurrent-To. Each record
 // is its own gzip member, as web archives store them (a .warc.gz file). It returns the
-// number of captures written.
+// number of captures written. A version rendered with `screenshot: true` adds a resource
+// record of its image (image/jpeg, target urn:screenshot: and the page's URL), concurrent
+// to the final response.
 //
 // The body is stored decoded (see watcher.Capture), so a response record's HTTP head
 // differs from the one served in what describes the encoding: Content-Encoding,
@@ -42,9 +47,41 @@ func WARC(w io.Writer, st Captures, f Filter, software string) (int, error) {
 	n := 0
 	err := st.EachCapture(f.keepCapture, func(c watcher.Capture) error {
 		n++
-		return x.capture(c)
+		final, err := x.capture(c)
+		if err != nil || c.Snapshot == "" || c.Event == watcher.ArticleGone {
+			return err // a capture of a page gone is filed under the version before it
+		}
+		img, err := st.Screenshot(c.Source, c.Snapshot)
+		if errors.Is(err, watcher.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return x.screenshot(c, final, img)
 	})
 	return n, err
+}
+
+// screenshot writes the image of a captured version as a resource record, concurrent to
+// the capture's final response (its record id).
+func (x *warcWriter) screenshot(c watcher.Capture, final string, img []byte) error {
+	b := gowarc.NewRecordBuilder(gowarc.Resource, recordOptions...)
+	b.AddWarcHeader(gowarc.WarcTargetURI, "urn:screenshot:"+c.URL)
+	b.AddWarcHeaderTime(gowarc.WarcDate, c.Time)
+	b.AddWarcHeader(gowarc.ContentType, "image/jpeg")
+	if _, err := b.Write(img); err != nil {
+		return err
+	}
+	r, _, err := b.Build()
+	if err != nil {
+		return fmt.Errorf("warc: screenshot of %s at %s: %w", c.Source, c.Time.Format(time.RFC3339), err)
+	}
+	defer r.Close()
+	if final != "" {
+		r.WarcHeader().AddId(gowarc.WarcConcurrentTo, final)
+	}
+	return x.write(r)
 }
 
 type warcWriter struct {
@@ -73,11 +110,14 @@ func (x *warcWriter) info(software string) error {
 	return x.write(r)
 }
 
-func (x *warcWriter) capture(c watcher.Capture) error {
+// capture writes the records of one capture and returns the record id of its final
+// response.
+func (x *warcWriter) capture(c watcher.Capture) (string, error) {
 	exs := c.Exchanges
 	if len(exs) == 0 { // a fetcher that recorded no exchange: the final answer as far as known
 		exs = []watcher.Exchange{{Time: c.Time, Method: http.MethodGet, URL: c.URL, Proto: "HTTP/1.1", Status: http.StatusOK}}
 	}
+	final := ""
 	for i, ex := range exs {
 		var body []byte
 		if i == len(exs)-1 {
@@ -85,13 +125,14 @@ func (x *warcWriter) capture(c watcher.Capture) error {
 		}
 		req, err := x.record(gowarc.Request, ex, requestBlock(ex), nil)
 		if err != nil {
-			return fmt.Errorf("warc: capture of %s at %s: %w", c.Source, c.Time.Format(time.RFC3339), err)
+			return "", fmt.Errorf("warc: capture of %s at %s: %w", c.Source, c.Time.Format(time.RFC3339), err)
 		}
 		res, err := x.record(gowarc.Response, ex, responseBlock(ex, body), body)
 		if err != nil {
 			req.Close()
-			return fmt.Errorf("warc: capture of %s at %s: %w", c.Source, c.Time.Format(time.RFC3339), err)
+			return "", fmt.Errorf("warc: capture of %s at %s: %w", c.Source, c.Time.Format(time.RFC3339), err)
 		}
+		final = res.WarcHeader().GetId(gowarc.WarcRecordID)
 		req.WarcHeader().AddId(gowarc.WarcConcurrentTo, res.WarcHeader().GetId(gowarc.WarcRecordID))
 		res.WarcHeader().AddId(gowarc.WarcConcurrentTo, req.WarcHeader().GetId(gowarc.WarcRecordID))
 		err = x.write(req)
@@ -101,10 +142,10 @@ func (x *warcWriter) capture(c watcher.Capture) error {
 		req.Close()
 		res.Close()
 		if err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return final, nil
 }
 
 func (x *warcWriter) record(typ gowarc.RecordType, ex watcher.Exchange, head []byte, body []byte) (gowarc.WarcRecord, error) {

@@ -140,10 +140,49 @@ func TestWARC(t *testing.T) {
 	}
 }
 
+// TestWARCScreenshot: a rendered version's image goes in the WARC file as a resource
+// record beside the capture's final response.
+func TestWARCScreenshot(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2025, 10, 25, 9, 0, 0, 0, time.UTC)
+	text := "vtv: 72 pays ont signé la convention."
+	id := watcher.SnapshotID(text)
+	body := []byte("<html><body><p>" + text + "</p></body></html>")
+	sum := sha256.Sum256(body)
+	img := []byte("\xff\xd8\xff\xe0 a JPEG, as far as this test cares \xff\xd9")
+	c := &watcher.Capture{Time: at, Source: "vtv", URL: "http://127.0.0.1/vtv", Snapshot: id, Event: watcher.ArticleNew,
+		Exchanges: []watcher.Exchange{{Time: at, Method: "GET", URL: "http://127.0.0.1/vtv", Proto: "HTTP/1.1", Status: 200,
+			Header: http.Header{"Content-Type": {"text/html"}}}},
+		SHA256: hex.EncodeToString(sum[:]), Size: len(body), Body: body}
+	if err := s.Record(watcher.Record{Source: "vtv", Check: watcher.Check{Time: at, Result: watcher.ResultNew, Snapshot: id},
+		State: watcher.State{Snapshot: id, LastCheck: at}, Snapshot: &watcher.Snapshot{ID: id, Time: at, Size: len(text)},
+		Text: text, Capture: c, Screenshot: img}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if n, err := export.WARC(&buf, s, export.Filter{}, "t"); err != nil || n != 1 {
+		t.Fatalf("WARC: %d captures, %v", n, err)
+	}
+	recs := readWARC(t, buf.Bytes())
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want warcinfo, request, response, resource", len(recs))
+	}
+	shot, res := recs[3], recs[2]
+	if shot.typ != gowarc.Resource || shot.uri != "urn:screenshot:http://127.0.0.1/vtv" || shot.concurrent != res.id ||
+		!bytes.Equal(shot.payload, img) || shot.contentType != "image/jpeg" {
+		t.Fatalf("screenshot record %+v (response %s)", shot, res.id)
+	}
+}
+
 type warcRecord struct {
 	typ                 gowarc.RecordType
 	id, concurrent, uri string
 	payloadDigest       string
+	contentType         string
 	line                string // of a request
 	date                time.Time
 	status              int
@@ -193,7 +232,7 @@ func readWARC(t *testing.T, data []byte) []warcRecord {
 		wr := rec.WarcRecord
 		h := wr.WarcHeader()
 		x := warcRecord{typ: wr.Type(), id: h.GetId(gowarc.WarcRecordID), concurrent: h.GetId(gowarc.WarcConcurrentTo),
-			uri: h.Get(gowarc.WarcTargetURI), payloadDigest: h.Get(gowarc.WarcPayloadDigest)}
+			uri: h.Get(gowarc.WarcTargetURI), payloadDigest: h.Get(gowarc.WarcPayloadDigest), contentType: h.Get(gowarc.ContentType)}
 		x.date, _ = wr.Date()
 		if wr.Type() != gowarc.Warcinfo && (h.Get(gowarc.WarcBlockDigest) == "" || x.payloadDigest == "" || x.uri == "") {
 			t.Fatalf("record %d lacks a digest or its target: %v", len(out), h)
@@ -208,6 +247,12 @@ func readWARC(t *testing.T, data []byte) []warcRecord {
 			x.payload, _ = io.ReadAll(p)
 		case gowarc.HttpRequestBlock:
 			x.header, x.line = *b.HttpHeader(), b.HttpRequestLine()
+		default: // a resource: the block is the image
+			p, err := b.RawBytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.payload, _ = io.ReadAll(p)
 		}
 		if v, err := wr.ValidateDigest(); err != nil || len(v) > 0 {
 			t.Fatalf("record %d (%s): digests: %v %v", len(out), x.uri, err, v)
