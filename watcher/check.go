@@ -202,7 +202,12 @@ func (c *checkRun) track() error {
 		t = c.w.Figures.Follow(t, figures.Version{ID: c.prev.Snapshot, Time: c.prev.LastChange, Text: c.old, Lang: c.prev.Lang})
 	}
 	s := c.rec.Snapshot
-	t = c.w.Figures.Follow(t, figures.Version{ID: s.ID, Time: s.Time, Text: c.rec.Text, Lang: s.Lang})
+	v := figures.Version{ID: s.ID, Time: s.Time, Text: c.rec.Text, Lang: s.Lang}
+	if c.claims != nil {
+		t = figures.FollowClaims(t, v, c.claims)
+	} else {
+		t = c.w.Figures.Follow(t, v)
+	}
 	c.rec.Figures = &t
 	return nil
 }
@@ -221,7 +226,8 @@ type checkRun struct {
 	prev       State
 	rec        Record
 	retryAfter time.Duration
-	old        string // the previous snapshot's text, once read for a change
+	old        string          // the previous snapshot's text, once read for a change
+	claims     []figures.Claim // the new text's claims, once extracted for a change's figures
 }
 
 func (c *checkRun) page(p *Page) {
@@ -501,7 +507,8 @@ func (c *checkRun) content(p *Page) {
 	}
 	c.snapshot(p, bodyHash, art, text, lang, typ, &d)
 	ev := &c.rec.Events[len(c.rec.Events)-1]
-	ev.Figures = figures.Compare(c.w.Figures.Extract(old, lang), c.w.Figures.Extract(text, lang))
+	c.claims = c.w.Figures.Extract(text, lang)
+	ev.Figures = figures.Compare(c.w.Figures.Extract(old, lang), c.claims)
 	if ev.Figures == nil {
 		ev.Figures = []figures.Change{}
 	}

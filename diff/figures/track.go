@@ -19,9 +19,15 @@ type Track struct {
 // of the claim of the latest version that Compare pairs it with, or starts a series; a
 // series none continues is no longer in the text (Latest nil). t is not changed.
 func (x *Extractor) Follow(t Track, v Version) Track {
+	return FollowClaims(t, v, x.Extract(v.Text, v.Lang))
+}
+
+// FollowClaims is Follow with the claims of v already extracted (Extractor.Extract of its
+// text and language): a change's claims serve its event's figures and its track.
+func FollowClaims(t Track, v Version, claims []Claim) Track {
 	series := make([]Series, len(t.Series))
 	copy(series, t.Series)
-	cur := figuresOnly(x.Extract(v.Text, v.Lang))
+	cur := figuresOnly(claims)
 	next := make([]int, len(cur))
 	for i := range next {
 		next[i] = -1
