@@ -21,7 +21,6 @@ import (
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
 	"hanoiwatch/watcher/report"
-	"hanoiwatch/watcher/store"
 )
 
 // discoverParallel is how many discovery jobs `discover` runs at once. The jobs of one
@@ -78,7 +77,7 @@ the other jobs found is kept.`,
 type jobRun struct {
 	job   discover.Job
 	found []discover.Found
-	out   []store.Outcome
+	out   []watcher.Outcome
 	err   error
 }
 

@@ -18,7 +18,7 @@ import (
 func TestZooCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "zoo.db")
-	st, err := store.Open(db, store.Options{Retention: fixture.ZooRetention})
+	st, err := store.Open(db, store.Options{Retention: store.Retention{MaxSnapshots: fixture.ZooSnapshots}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/store"
 )
 
 // RecentCoverage is how far back the coverage report looks for what was found and lost.
@@ -44,7 +43,7 @@ func (s *Service) Coverage() (Coverage, error) {
 	if err != nil {
 		return rep, err
 	}
-	bySource := map[string]store.Coverage{}
+	bySource := map[string]watcher.Coverage{}
 	if s.Discovered != nil {
 		covs, err := s.Discovered.Coverage()
 		if err != nil {
@@ -94,7 +93,7 @@ func (s *Service) Coverage() (Coverage, error) {
 	slices.SortFunc(rep.Weeks, func(x, y CoverageWeek) int {
 		return cmp.Or(strings.Compare(x.Site, y.Site), strings.Compare(x.Lang, y.Lang), strings.Compare(x.Week, y.Week))
 	})
-	evs, _, err := s.Store.EventsPage(store.EventQuery{Since: rep.Since,
+	evs, _, err := s.Store.EventsPage(watcher.EventQuery{Since: rep.Since,
 		Types: []string{watcher.CoverageFound, watcher.ArticleGone, watcher.ArticleRestored}})
 	if err != nil {
 		return rep, err

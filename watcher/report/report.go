@@ -16,7 +16,6 @@ import (
 	"hanoiwatch/diff"
 	"hanoiwatch/diff/figures"
 	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/store"
 )
 
 // Store is what the read models read of the database.
@@ -27,13 +26,13 @@ type Store interface {
 	Text(source, id string) (string, error)
 	Figures(source string) (figures.Track, error)
 	Checks(source string, n int) ([]watcher.Check, error)
-	EventsPage(q store.EventQuery) ([]watcher.Event, string, error)
+	EventsPage(q watcher.EventQuery) ([]watcher.Event, string, error)
 }
 
 // CoverageStore is the part of the store that keeps what discovery found; a Store
 // without it has no discovered articles.
 type CoverageStore interface {
-	Coverage() ([]store.Coverage, error)
+	Coverage() ([]watcher.Coverage, error)
 }
 
 // WatchList is the list of watched sources and when each is checked next.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/store"
 )
 
 // Moment is one entry of a source's timeline: a snapshot with the events that came with
@@ -27,7 +26,7 @@ func (s *Service) Timeline(name string) ([]Moment, error) {
 	if err != nil {
 		return nil, err
 	}
-	evs, _, err := s.Store.EventsPage(store.EventQuery{Source: name})
+	evs, _, err := s.Store.EventsPage(watcher.EventQuery{Source: name})
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +91,8 @@ func (s *Service) Events(q EventQuery) (EventPage, error) {
 	case limit < 0 || limit > MaxEvents:
 		return EventPage{}, failf(ErrInvalid, "limit %d: want 1 to %d", q.Limit, MaxEvents)
 	}
-	evs, next, err := s.Store.EventsPage(store.EventQuery{Since: q.Since, Types: q.Types, Source: q.Source, After: q.After, Limit: limit})
-	if errors.Is(err, store.ErrCursor) {
+	evs, next, err := s.Store.EventsPage(watcher.EventQuery{Since: q.Since, Types: q.Types, Source: q.Source, After: q.After, Limit: limit})
+	if errors.Is(err, watcher.ErrCursor) {
 		return EventPage{}, failf(ErrInvalid, "%s", err.Error())
 	}
 	if evs == nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/fxamacker/cbor/v2"
 	"go.etcd.io/bbolt"
@@ -20,38 +19,6 @@ import (
 // removed article from being discovered, and added, again at the next run.
 var bCoverage = []byte("coverage")
 
-// OriginDiscovered is the Added.Origin of the sources coverage discovery added.
-const OriginDiscovered = "discovered"
-
-// Coverage is an article coverage discovery found and added to the watch list.
-type Coverage struct {
-	URL       string    `json:"url"`    // canonical
-	Source    string    `json:"source"` // the name it is watched under
-	Title     string    `json:"title,omitempty"`
-	Job       string    `json:"job"`      // the discovery job that found it
-	FoundAt   string    `json:"found_at"` // the feed or listing page that linked to it
-	Found     time.Time `json:"found"`
-	Published time.Time `json:"published,omitzero"`
-	Lang      string    `json:"lang,omitempty"`
-	Keyword   string    `json:"keyword,omitempty"` // the keyword that matched
-}
-
-// Discovered is one article a discovery run found, with what recording it writes if it
-// turns out to be new: its coverage.found event and the deliveries of that event.
-type Discovered struct {
-	Coverage   Coverage
-	Event      watcher.Event
-	Deliveries []watcher.Delivery
-}
-
-// Outcome says what became of one article given to RecordCoverage.
-type Outcome struct {
-	New bool
-	// Source is the name of the source the article is watched under: the new one, or
-	// the existing source it matched (perhaps a removed one).
-	Source string
-}
-
 // RecordCoverage records the new articles of found, in one transaction: for each, its
 // Coverage, its Added source (Origin "discovered"), its coverage.found event and the
 // event's deliveries. An article is new when its URL matches no source, compared in
@@ -63,8 +30,8 @@ type Outcome struct {
 //
 // The outcomes are in the order of found; an article found twice is new only the first
 // time.
-func (s *Store) RecordCoverage(found []Discovered, known []watcher.Source, canonical func(string) string) ([]Outcome, error) {
-	out := make([]Outcome, len(found))
+func (s *Store) RecordCoverage(found []watcher.Discovered, known []watcher.Source, canonical func(string) string) ([]watcher.Outcome, error) {
+	out := make([]watcher.Outcome, len(found))
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		byURL, names, err := watchedURLs(tx, known, canonical)
 		if err != nil {
@@ -75,20 +42,20 @@ func (s *Store) RecordCoverage(found []Discovered, known []watcher.Source, canon
 			c := d.Coverage
 			c.URL = canonical(c.URL)
 			if name, ok := byURL[c.URL]; ok {
-				out[i] = Outcome{Source: name}
+				out[i] = watcher.Outcome{Source: name}
 				continue
 			}
 			if c.URL == "" || c.Source == "" || names[c.Source] {
 				// A name taken by another URL: the source would overwrite, or be shadowed
 				// by, the one that has it. Source names hash the URL, so this is all but
 				// impossible; it is refused rather than risked.
-				out[i] = Outcome{Source: c.Source}
+				out[i] = watcher.Outcome{Source: c.Source}
 				continue
 			}
 			if err := putJSON(cov, []byte(c.URL), c); err != nil {
 				return err
 			}
-			a := Added{Name: c.Source, URL: c.URL, Lang: c.Lang, Time: c.Found.UTC(), Origin: OriginDiscovered}
+			a := watcher.Added{Name: c.Source, URL: c.URL, Lang: c.Lang, Time: c.Found.UTC(), Origin: watcher.OriginDiscovered}
 			if err := putJSON(added, []byte(a.Name), a); err != nil {
 				return err
 			}
@@ -101,7 +68,7 @@ func (s *Store) RecordCoverage(found []Discovered, known []watcher.Source, canon
 				return err
 			}
 			byURL[c.URL], names[c.Source] = c.Source, true
-			out[i] = Outcome{New: true, Source: c.Source}
+			out[i] = watcher.Outcome{New: true, Source: c.Source}
 		}
 		return nil
 	})
@@ -126,11 +93,11 @@ func watchedURLs(tx *bbolt.Tx, known []watcher.Source, canonical func(string) st
 	for _, k := range known {
 		note(k.Name, k.URL)
 	}
-	err := eachJSON(tx.Bucket(bAdded), func(a Added) { note(a.Name, a.URL) })
+	err := eachJSON(tx.Bucket(bAdded), func(a watcher.Added) { note(a.Name, a.URL) })
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := eachJSON(tx.Bucket(bCoverage), func(c Coverage) { note(c.Source, c.URL) }); err != nil {
+	if err := eachJSON(tx.Bucket(bCoverage), func(c watcher.Coverage) { note(c.Source, c.URL) }); err != nil {
 		return nil, nil, err
 	}
 	// An article that moved is watched at its new URL too (State.MovedTo): found there, it
@@ -175,14 +142,14 @@ func watchedURLs(tx *bbolt.Tx, known []watcher.Source, canonical func(string) st
 }
 
 // Coverage lists the articles coverage discovery has added, removed since or not, by URL.
-func (s *Store) Coverage() ([]Coverage, error) {
-	var out []Coverage
+func (s *Store) Coverage() ([]watcher.Coverage, error) {
+	var out []watcher.Coverage
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bCoverage)
 		if b == nil { // a database of an older hanoiwatch, opened read-only
 			return nil
 		}
-		return eachJSON(b, func(c Coverage) { out = append(out, c) })
+		return eachJSON(b, func(c watcher.Coverage) { out = append(out, c) })
 	})
 	return out, err
 }

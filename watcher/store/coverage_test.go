@@ -25,15 +25,15 @@ func TestCoverageKnowsMoves(t *testing.T) {
 		t.Fatal(err)
 	}
 	same := func(u string) string { return u }
-	found := func(u, name string) Discovered {
-		return Discovered{Coverage: Coverage{URL: u, Source: name, Job: "feeds", Found: now}}
+	found := func(u, name string) watcher.Discovered {
+		return watcher.Discovered{Coverage: watcher.Coverage{URL: u, Source: name, Job: "feeds", Found: now}}
 	}
-	outs, err := s.RecordCoverage([]Discovered{found(newURL, "vtv-moved"), found("https://vtv.vn/khac-100251027000000000.htm", "vtv-other")},
+	outs, err := s.RecordCoverage([]watcher.Discovered{found(newURL, "vtv-moved"), found("https://vtv.vn/khac-100251027000000000.htm", "vtv-other")},
 		[]watcher.Source{{Name: "vtv", URL: oldURL}}, same)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if outs[0] != (Outcome{Source: "vtv"}) || !outs[1].New {
+	if outs[0] != (watcher.Outcome{Source: "vtv"}) || !outs[1].New {
 		t.Errorf("outcomes %+v: want the moved URL known as vtv, the other article new", outs)
 	}
 }

@@ -71,16 +71,6 @@ func upgrade3(tx *bbolt.Tx) error {
 	})
 }
 
-// EventQuery selects a page of events, newest first. Every filter is optional.
-type EventQuery struct {
-	Since  time.Time
-	Types  []string
-	Source string
-	// After is the Next of the page before; "" starts from the newest event.
-	After string
-	Limit int // 0: no limit
-}
-
 // sinceSlack is how far an event may be stored out of the order of its time: checks
 // under way together commit in one batch, in whatever order they finished.
 const sinceSlack = time.Hour
@@ -89,12 +79,12 @@ const sinceSlack = time.Hour
 // for the page after it ("" after the last). It reads from the newest event back and stops
 // at the page's end, or at the first event older than Since (less a slack for events
 // stored out of order).
-func (s *Store) EventsPage(q EventQuery) ([]watcher.Event, string, error) {
+func (s *Store) EventsPage(q watcher.EventQuery) ([]watcher.Event, string, error) {
 	var before uint64 // 0: from the newest
 	if q.After != "" {
 		n, err := strconv.ParseUint(q.After, 10, 64)
 		if err != nil || n == 0 {
-			return nil, "", fmt.Errorf("cursor %q: %w", q.After, ErrCursor)
+			return nil, "", fmt.Errorf("cursor %q: %w", q.After, watcher.ErrCursor)
 		}
 		before = n
 	}
@@ -150,9 +140,6 @@ func (s *Store) EventsPage(q EventQuery) ([]watcher.Event, string, error) {
 	})
 	return out, next, err
 }
-
-// ErrCursor is returned for a paging cursor this store did not give.
-var ErrCursor = fmt.Errorf("not a cursor of this database")
 
 // newestFirst walks the keys of several buckets of sequence keys together, from the
 // newest below before (0: the newest of all) back: each call returns the next key, nil

@@ -43,7 +43,7 @@ func TestEventsPage(t *testing.T) {
 	var got []string
 	after := ""
 	for pages := 0; ; pages++ {
-		evs, next, err := s.EventsPage(EventQuery{Source: "b", Limit: 4, After: after})
+		evs, next, err := s.EventsPage(watcher.EventQuery{Source: "b", Limit: 4, After: after})
 		if err != nil || pages > 5 {
 			t.Fatalf("page %d: %v", pages, err)
 		}
@@ -56,11 +56,11 @@ func TestEventsPage(t *testing.T) {
 	if want := []string{"28", "25", "22", "19", "16", "13", "10", "7", "4", "1"}; !slices.Equal(got, want) {
 		t.Fatalf("source b: %v, want %v", got, want)
 	}
-	evs, _, err := s.EventsPage(EventQuery{Types: []string{watcher.FetchFailed}, Since: t0.Add(10 * time.Minute)})
+	evs, _, err := s.EventsPage(watcher.EventQuery{Types: []string{watcher.FetchFailed}, Since: t0.Add(10 * time.Minute)})
 	if want := []string{"25", "20", "15", "10"}; err != nil || !slices.Equal(ids(evs), want) {
 		t.Fatalf("failed since 10 min: %v %v, want %v", ids(evs), err, want)
 	}
-	if _, _, err := s.EventsPage(EventQuery{After: "x"}); err == nil {
+	if _, _, err := s.EventsPage(watcher.EventQuery{After: "x"}); err == nil {
 		t.Fatal("a bad cursor is accepted")
 	}
 	// A schema-3 file has no index: Open builds it.
@@ -80,7 +80,7 @@ func TestEventsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if evs, _, err := s.EventsPage(EventQuery{Source: "c"}); err != nil || len(evs) != 10 || evs[0].ID != "29" {
+	if evs, _, err := s.EventsPage(watcher.EventQuery{Source: "c"}); err != nil || len(evs) != 10 || evs[0].ID != "29" {
 		t.Fatalf("after the upgrade: %v %v", ids(evs), err)
 	}
 }

@@ -797,21 +797,9 @@ func (s *Store) Events(since time.Time, types ...string) ([]watcher.Event, error
 	return out, err
 }
 
-// Added is a source added from the command line.
-type Added struct {
-	Name     string    `json:"name"`
-	URL      string    `json:"url"`
-	Schedule string    `json:"schedule,omitempty"`
-	Selector string    `json:"selector,omitempty"`
-	Lang     string    `json:"lang,omitempty"`
-	Time     time.Time `json:"time"`
-	// Origin is "discovered" for an article coverage discovery added; "" for the CLI and API.
-	Origin string `json:"origin,omitempty"`
-}
-
 // AddSource stores a source added from the command line; it also undoes an earlier
 // removal of that name.
-func (s *Store) AddSource(a Added) error {
+func (s *Store) AddSource(a watcher.Added) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		if err := tx.Bucket(bRemoved).Delete([]byte(a.Name)); err != nil {
 			return err
@@ -832,10 +820,10 @@ func (s *Store) RemoveSource(name string) error {
 }
 
 // AddedSources lists the sources added from the command line, by name.
-func (s *Store) AddedSources() ([]Added, error) {
-	var out []Added
+func (s *Store) AddedSources() ([]watcher.Added, error) {
+	var out []watcher.Added
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		return eachJSON(tx.Bucket(bAdded), func(a Added) { out = append(out, a) })
+		return eachJSON(tx.Bucket(bAdded), func(a watcher.Added) { out = append(out, a) })
 	})
 	return out, err
 }

@@ -5,7 +5,6 @@ import (
 	"hanoiwatch/diff/figures"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
-	"hanoiwatch/watcher/store"
 	"time"
 )
 
@@ -24,14 +23,14 @@ type coverageDetail struct {
 // sources of the watch list, each with its coverage.found event, queued for the
 // notification endpoints that want it (r may be nil), all in one transaction. An article
 // is new when its canonical URL matches no source (see store.RecordCoverage).
-func (l *List) RecordFound(found []discover.Found, r watcher.Router, now time.Time) ([]store.Discovered, []store.Outcome, error) {
+func (l *List) RecordFound(found []discover.Found, r watcher.Router, now time.Time) ([]watcher.Discovered, []watcher.Outcome, error) {
 	now = now.UTC()
-	recs := make([]store.Discovered, len(found))
+	recs := make([]watcher.Discovered, len(found))
 	for i, f := range found {
 		f.URL = discover.Canonical(f.URL) // the name hashes the URL: the canonical one, always
 		e := coverageEvent(f, now)
-		recs[i] = store.Discovered{
-			Coverage: store.Coverage{URL: f.URL, Source: e.Source.Name, Title: f.Title, Job: f.Job, FoundAt: f.FoundAt,
+		recs[i] = watcher.Discovered{
+			Coverage: watcher.Coverage{URL: f.URL, Source: e.Source.Name, Title: f.Title, Job: f.Job, FoundAt: f.FoundAt,
 				Found: now, Published: f.Published, Lang: f.Lang, Keyword: f.Keyword},
 			Event:      e,
 			Deliveries: watcher.Deliveries(r, e),

@@ -20,7 +20,6 @@ import (
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
-	"hanoiwatch/watcher/store"
 )
 
 // Origins of a source: where it was declared.
@@ -28,16 +27,16 @@ const (
 	OriginSeed       = "seed"
 	OriginConfig     = "config"
 	OriginAdded      = "added"
-	OriginDiscovered = store.OriginDiscovered
+	OriginDiscovered = watcher.OriginDiscovered
 )
 
 // Store is what the watch list keeps in the database.
 type Store interface {
-	AddedSources() ([]store.Added, error)
+	AddedSources() ([]watcher.Added, error)
 	Removed() (map[string]bool, error)
-	AddSource(a store.Added) error
+	AddSource(a watcher.Added) error
 	RemoveSource(name string) error
-	RecordCoverage(found []store.Discovered, known []watcher.Source, canonical func(string) string) ([]store.Outcome, error)
+	RecordCoverage(found []watcher.Discovered, known []watcher.Source, canonical func(string) string) ([]watcher.Outcome, error)
 }
 
 // List is the watch list of one database.
@@ -127,7 +126,7 @@ func (l *List) Sources() ([]watcher.Source, error) {
 	return out, nil
 }
 
-func fromAdded(ad store.Added) watcher.Source {
+func fromAdded(ad watcher.Added) watcher.Source {
 	origin := OriginAdded
 	if ad.Origin != "" {
 		origin = ad.Origin
@@ -210,7 +209,7 @@ func rename(err error, flag func(string) string) error {
 
 // Add adds a prepared source to the database's watch list (see Prepare).
 func (l *List) Add(src watcher.Source, now time.Time) error {
-	return l.Store.AddSource(store.Added{Name: src.Name, URL: src.URL, Schedule: src.Schedule, Selector: src.Selector,
+	return l.Store.AddSource(watcher.Added{Name: src.Name, URL: src.URL, Schedule: src.Schedule, Selector: src.Selector,
 		Lang: src.Lang, Time: now.UTC()})
 }
 

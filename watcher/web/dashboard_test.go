@@ -410,8 +410,8 @@ func TestDashboardCoverage(t *testing.T) {
 	srv, _, st := dashEnv(t, "")
 	at := time.Now().Add(-24 * time.Hour).UTC() // within the report's last 30 days
 	u := "https://www.vietnamplus.vn/new.vnp"
-	_, err := st.RecordCoverage([]store.Discovered{{
-		Coverage: store.Coverage{URL: u, Source: "vnp-new", Found: at},
+	_, err := st.RecordCoverage([]watcher.Discovered{{
+		Coverage: watcher.Coverage{URL: u, Source: "vnp-new", Found: at},
 		Event:    watcher.Event{ID: "cf1", Type: watcher.CoverageFound, Time: at, Source: watcher.EventSource{Name: "vnp-new", URL: u}},
 	}}, nil, func(s string) string { return s })
 	if err != nil {

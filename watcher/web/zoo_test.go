@@ -19,7 +19,7 @@ import (
 // zooServer serves the history zoo (fixture.Zoo): every kind of history a source can have.
 func zooServer(t *testing.T) (*httptest.Server, []watcher.Source) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "zoo.db"), store.Options{Retention: fixture.ZooRetention})
+	st, err := store.Open(filepath.Join(t.TempDir(), "zoo.db"), store.Options{Retention: store.Retention{MaxSnapshots: fixture.ZooSnapshots}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestZoo(t *testing.T) {
 		t.Fatalf("flaky timeline: %d %+v", code, tl)
 	}
 	var snaps []watcher.Snapshot
-	if code := get(t, srv.URL+"/api/sources/retained/snapshots", &snaps); code != 200 || len(snaps) != fixture.ZooRetention.MaxSnapshots {
+	if code := get(t, srv.URL+"/api/sources/retained/snapshots", &snaps); code != 200 || len(snaps) != fixture.ZooSnapshots {
 		t.Fatalf("retained snapshots: %d %d", code, len(snaps))
 	}
 }
