@@ -60,7 +60,7 @@ type EventQuery struct {
 	Source string
 	// After is the Next of the page before; "" starts from the newest event.
 	After string
-	Limit int // 0: no limit
+	Limit int // the store: 0 for no limit; the read models: 0 for their default page
 }
 
 // ErrCursor is returned for a paging cursor this store did not give.

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/report"
 )
 
@@ -68,7 +69,7 @@ func (a *app) checkThroughDaemon(ctx context.Context, names []string, asJSON boo
 		want[n] = true
 	}
 	// The events the checks recorded, oldest first (the page is newest first).
-	page, err := a.remote.Events(report.EventQuery{Since: start.Add(-time.Second), Limit: report.MaxEvents})
+	page, err := a.remote.Events(watcher.EventQuery{Since: start.Add(-time.Second), Limit: report.MaxEvents})
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ func BenchmarkFaces(b *testing.B) {
 		{"Sources", func() error { _, err := s.Sources(); return err }},
 		{"Board", func() error { _, err := s.Board(); return err }},
 		{"Coverage", func() error { _, err := s.Coverage(); return err }},
-		{"Events", func() error { _, err := s.Events(EventQuery{}); return err }},
+		{"Events", func() error { _, err := s.Events(watcher.EventQuery{}); return err }},
 		{"Timeline", func() error { _, err := s.Timeline("a7"); return err }},
 		{"Figures", func() error { _, err := s.Figures("a7"); return err }},
 		{"Diff", func() error { _, err := s.Diff("a7", "", ""); return err }},

@@ -55,7 +55,7 @@ type Reader interface {
 	Coverage() (Coverage, error)
 	Treaty(names []string, latest int) ([]Treaty, error)
 	Timeline(name string) ([]Moment, error)
-	Events(q EventQuery) (EventPage, error)
+	Events(q watcher.EventQuery) (EventPage, error)
 }
 
 // ErrInvalid marks a question that cannot be answered as asked: an ambiguous snapshot

@@ -58,17 +58,6 @@ func timeline(snaps []watcher.Snapshot, evs []watcher.Event, name string) []Mome
 	return out
 }
 
-// EventQuery selects events: all filters are optional.
-type EventQuery struct {
-	Since  time.Time
-	Types  []string
-	Source string
-	// Limit bounds the page (DefaultEvents when 0, at most MaxEvents); After is the Next
-	// of the page before.
-	Limit int
-	After string
-}
-
 // Paging bounds of the event lists.
 const (
 	DefaultEvents = 100
@@ -82,8 +71,10 @@ type EventPage struct {
 	Next   string          `json:"next,omitempty"`
 }
 
-// Events lists the events a query selects, newest first, one page at a time.
-func (s *Service) Events(q EventQuery) (EventPage, error) {
+// Events lists the events a query selects, newest first, one page at a time: q.Limit
+// events (DefaultEvents when 0, at most MaxEvents) after q.After, the Next of the page
+// before.
+func (s *Service) Events(q watcher.EventQuery) (EventPage, error) {
 	limit := q.Limit
 	switch {
 	case limit == 0:
@@ -91,7 +82,8 @@ func (s *Service) Events(q EventQuery) (EventPage, error) {
 	case limit < 0 || limit > MaxEvents:
 		return EventPage{}, failf(ErrInvalid, "limit %d: want 1 to %d", q.Limit, MaxEvents)
 	}
-	evs, next, err := s.Store.EventsPage(watcher.EventQuery{Since: q.Since, Types: q.Types, Source: q.Source, After: q.After, Limit: limit})
+	q.Limit = limit
+	evs, next, err := s.Store.EventsPage(q)
 	if errors.Is(err, watcher.ErrCursor) {
 		return EventPage{}, failf(ErrInvalid, "%s", err.Error())
 	}

@@ -251,8 +251,8 @@ func intParam(q url.Values, name string, def int) (int, error) {
 // eventQuery reads the event filters and paging of /api/events, the events page and the
 // feeds: since (RFC 3339 time or a duration back from now), type (repeatable), source,
 // limit and after (the next cursor of the page before).
-func eventQuery(q url.Values, now time.Time) (report.EventQuery, error) {
-	eq := report.EventQuery{Types: q["type"], Source: q.Get("source"), After: q.Get("after")}
+func eventQuery(q url.Values, now time.Time) (watcher.EventQuery, error) {
+	eq := watcher.EventQuery{Types: q["type"], Source: q.Get("source"), After: q.Get("after")}
 	if v := q.Get("since"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {

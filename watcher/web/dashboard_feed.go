@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"hanoiwatch/watcher"
-	"hanoiwatch/watcher/report"
 )
 
 // feedEntries is how many events a feed carries: feed readers poll and keep what they
@@ -65,7 +64,7 @@ func (d *dash) feed(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	page, err := d.s.Reports.Events(report.EventQuery{Types: r.URL.Query()["type"], Source: name, Limit: feedEntries})
+	page, err := d.s.Reports.Events(watcher.EventQuery{Types: r.URL.Query()["type"], Source: name, Limit: feedEntries})
 	if err != nil {
 		if d.s.Log != nil {
 			d.s.Log.Error("feed", "err", err)

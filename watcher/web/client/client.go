@@ -216,7 +216,7 @@ func (c *Client) Timeline(name string) ([]report.Moment, error) {
 }
 
 // Events is one page of events.
-func (c *Client) Events(q report.EventQuery) (report.EventPage, error) {
+func (c *Client) Events(q watcher.EventQuery) (report.EventPage, error) {
 	v := url.Values{"type": q.Types}
 	if !q.Since.IsZero() {
 		v.Set("since", q.Since.Format(time.RFC3339Nano))
