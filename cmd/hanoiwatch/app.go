@@ -13,9 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"hanoiwatch/config"
-	"hanoiwatch/diff/figures"
 	"hanoiwatch/notify"
-	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/fetch"
@@ -188,7 +186,7 @@ func (a *app) reports() report.Reader {
 
 // service is the read models on the open store.
 func (a *app) service() *report.Service {
-	return &report.Service{Store: a.store, List: planned{a}, Extractor: figureExtractor(), Discovered: a.store}
+	return &report.Service{Store: a.store, List: planned{a}, Extractor: article.Figures(), Discovered: a.store}
 }
 
 // planned is the watch list with the plan of each source's next check, the same with or
@@ -281,7 +279,7 @@ func (a *app) newWatcher() (*watcher.Watcher, error) {
 		Fetcher:      fetcher,
 		Extractor:    article.Extractor{},
 		Store:        a.store,
-		Figures:      figureExtractor(),
+		Figures:      article.Figures(),
 		SuspectAfter: d.SuspectAfter,
 		FailAfter:    d.FailAfter,
 		BackoffMax:   d.BackoffMax,
@@ -352,12 +350,4 @@ func (a *app) notifier() (watcher.Router, *notify.Dispatcher, error) {
 		a.router, a.disp = r, d
 	}
 	return a.router, a.disp, nil
-}
-
-func figureExtractor() *figures.Extractor {
-	var subs []figures.Subject
-	for _, s := range seeds.Subjects() {
-		subs = append(subs, figures.Subject(s))
-	}
-	return figures.New(subs)
 }

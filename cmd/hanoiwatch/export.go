@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/export"
 	"hanoiwatch/watcher/store"
 )
@@ -87,7 +88,7 @@ read-only; stop the daemon first, or export from a copy.`,
 					fmt.Fprintf(a.errOut, "%d captures written\n", n)
 				}
 			} else {
-				err = export.Tables(bw, st, f, format, tables, figureExtractor())
+				err = export.Tables(bw, st, f, format, tables, article.Figures())
 			}
 			if err == nil {
 				err = bw.Flush()

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/fixture"
 	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/treaty"
@@ -343,7 +344,7 @@ func keys[V any](m map[string]V) []string {
 }
 
 func TestRatificationsSubject(t *testing.T) {
-	x := figureExtractor()
+	x := article.Figures()
 	for _, tc := range []struct{ lang, text, key string }{
 		{"fr", "À ce jour, 5 pays ont ratifié la Convention.", "ratifications"},
 		{"fr", "La Convention compte 12 États parties.", "ratifications"},

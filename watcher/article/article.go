@@ -11,6 +11,8 @@ import (
 	"mime"
 	"net/http"
 
+	"hanoiwatch/diff/figures"
+	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/extract"
 	"hanoiwatch/watcher/treaty"
@@ -87,3 +89,13 @@ func treatyArticle(p *watcher.Page) (watcher.Article, error) {
 
 // treatyTitle names the snapshots of a treaty-status source in `snapshots` and events.
 const treatyTitle = "United Nations Convention against Cybercrime: status (UN Treaty Collection, XVIII-16)"
+
+// Figures returns the figure extractor of the canonical subjects embedded in seeds
+// (seeds/subjects.yaml): the one the pipeline and the read models read figures with.
+func Figures() *figures.Extractor {
+	var subs []figures.Subject
+	for _, s := range seeds.Subjects() {
+		subs = append(subs, figures.Subject(s))
+	}
+	return figures.New(subs)
+}

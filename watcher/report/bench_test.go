@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"hanoiwatch/diff/figures"
-	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/store"
 )
 
@@ -27,7 +27,7 @@ func newsroom(b *testing.B, n int) (*Service, list) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	x := extractor()
+	x := article.Figures()
 	var l list
 	at := time.Date(2025, 10, 25, 8, 0, 0, 0, time.UTC)
 	for i := range n {
@@ -50,14 +50,6 @@ func newsroom(b *testing.B, n int) (*Service, list) {
 		}
 	}
 	return &Service{Store: st, List: l, Extractor: x, Discovered: st}, l
-}
-
-func extractor() *figures.Extractor {
-	var subs []figures.Subject
-	for _, s := range seeds.Subjects() {
-		subs = append(subs, figures.Subject{Key: s.Key, Phrases: s.Phrases})
-	}
-	return figures.New(subs)
 }
 
 // BenchmarkFaces times the read models on 300 sources of five snapshots each: the answer

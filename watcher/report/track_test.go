@@ -7,6 +7,7 @@ import (
 
 	"hanoiwatch/diff/figures"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/store"
 )
 
@@ -18,7 +19,7 @@ func TestTrackRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	x := extractor()
+	x := article.Figures()
 	at := time.Date(2025, 10, 25, 8, 0, 0, 0, time.UTC)
 	var tr figures.Track
 	var id string

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/store"
 	"hanoiwatch/watcher/watchlist"
@@ -91,7 +92,7 @@ func setup(t *testing.T, token string) (*httptest.Server, *daemon, *Metrics) {
 // server is the API and dashboard on st, with d as the daemon, as `hanoiwatch run` wires
 // them.
 func server(st *store.Store, d *daemon, token string, reg prometheus.Gatherer) *Server {
-	return &Server{Reports: &report.Service{Store: st, List: d, Extractor: seedExtractor(), Discovered: st}, Changes: d,
+	return &Server{Reports: &report.Service{Store: st, List: d, Extractor: article.Figures(), Discovered: st}, Changes: d,
 		Outbox: st, Requeuer: st, Token: token, Gatherer: reg}
 }
 

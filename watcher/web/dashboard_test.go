@@ -14,8 +14,8 @@ import (
 
 	"hanoiwatch/diff"
 	"hanoiwatch/diff/figures"
-	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/article"
 	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/store"
 )
@@ -34,7 +34,7 @@ func dashEnv(t *testing.T, token string) (*httptest.Server, *daemon, *store.Stor
 	}
 	t.Cleanup(func() { st.Close() })
 	t0 := time.Date(2025, 10, 25, 9, 0, 0, 0, time.UTC)
-	x := seedExtractor()
+	x := article.Figures()
 	record := func(source, url, title, text, prev string, at time.Time) string {
 		t.Helper()
 		id := watcher.SnapshotID(text)
@@ -430,16 +430,6 @@ func TestDashboardCoverage(t *testing.T) {
 	if _, _, body := fetch(t, srv.URL+"/events?type=coverage.found"); !strings.Contains(body, `<option value="coverage.found" selected>`) || !strings.Contains(body, "vnp-new") {
 		t.Fatalf("events page:\n%s", body)
 	}
-}
-
-// seedExtractor builds the figure extractor with the canonical subjects embedded in seeds,
-// as the daemon gives the server.
-func seedExtractor() *figures.Extractor {
-	var subs []figures.Subject
-	for _, s := range seeds.Subjects() {
-		subs = append(subs, figures.Subject(s))
-	}
-	return figures.New(subs)
 }
 
 // A moved article's page says where it is now.
