@@ -71,7 +71,7 @@ func (s *Service) Board() (Board, error) {
 			return out, err
 		}
 		// The figures recorded with the latest snapshot: no text is read or extracted.
-		t, err := s.track(src.Name)
+		t, err := s.recorded(src.Name, latest)
 		if err != nil {
 			return out, err
 		}

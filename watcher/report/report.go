@@ -382,6 +382,11 @@ func (s *Service) track(name string) (figures.Track, error) {
 		}
 		return figures.Track{}, err
 	}
+	return s.recorded(name, latest)
+}
+
+// recorded is track for a source whose latest snapshot is known.
+func (s *Service) recorded(name string, latest watcher.Snapshot) (figures.Track, error) {
 	t, err := s.Store.Figures(name)
 	if err != nil || t.Version == latest.ID {
 		return t, err
