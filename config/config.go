@@ -50,12 +50,25 @@ type Config struct {
 
 // Storage says where snapshots live and how long they are kept.
 type Storage struct {
+	// Driver is where the data is kept: "bbolt" (the default), one file that one daemon
+	// holds, or "postgres", a PostgreSQL database that several daemons, the CLI and serve
+	// share from any machine.
+	Driver string
+	// DSN is the PostgreSQL connection string of the postgres driver
+	// ("postgres://user@host:5432/db"); write its password as "${NAME}".
+	DSN string
 	// Path of the bbolt database. "~" is expanded to $HOME, and a relative
 	// path is taken relative to the directory of the configuration file, so
 	// that the daemon finds the same database whatever its working directory.
 	Path      string
 	Retention Retention
 }
+
+// The storage drivers.
+const (
+	DriverBBolt    = "bbolt"
+	DriverPostgres = "postgres"
+)
 
 // Retention bounds the number and age of the snapshots kept per source. The
 // first and the latest snapshot of a source are always kept, whatever the
@@ -235,7 +248,8 @@ var ChannelSchemes = []string{
 func Default() Config {
 	return Config{
 		Storage: Storage{
-			Path: defaultDBPath(),
+			Driver: DriverBBolt,
+			Path:   defaultDBPath(),
 			// Bounded by default so that a page that changes on every fetch
 			// (a live counter the ignore patterns miss) cannot fill the disk.
 			Retention: Retention{MaxSnapshots: 100},

@@ -22,7 +22,7 @@ func TestLoadGood(t *testing.T) {
 	}{
 		{"full.yaml", func(t *testing.T, c Config) {
 			want := Config{
-				Storage: Storage{Path: "/var/lib/hanoiwatch/hw.db", Retention: Retention{MaxSnapshots: 50, MaxAge: 36 * time.Hour}},
+				Storage: Storage{Driver: DriverBBolt, Path: "/var/lib/hanoiwatch/hw.db", Retention: Retention{MaxSnapshots: 50, MaxAge: 36 * time.Hour}},
 				Defaults: Defaults{
 					Schedule: "@hourly", DiscoveredSchedule: "adaptive min=10m max=2d", UserAgent: "hanoiwatch/1.0 (+https://example.org/contact)",
 					Timeout: 45 * time.Second, MaxBody: 2_000_000, PerHost: 3, Delay: 1500 * time.Millisecond,
@@ -121,9 +121,11 @@ func TestLoadBad(t *testing.T) {
 		{"wrong_type_int.yaml", 2, `defaults.per_host: "two" is not an integer`},
 		{"wrong_type_sources.yaml", 1, `sources: must be a list of sources, got a mapping`},
 		{"wrong_type_ignore.yaml", 4, `sources[0].ignore: must be a list of strings, got a single value`},
-		{"wrong_type_section.yaml", 1, `storage: must be a mapping with the keys path, retention, got a single value`},
+		{"wrong_type_section.yaml", 1, `storage: must be a mapping with the keys driver, dsn, path, retention, got a single value`},
 		{"bad_duration.yaml", 2, `defaults.timeout: "30" is not a duration (like 30s, 5m, 1h30m or 7d)`},
 		{"bad_size.yaml", 2, `defaults.max_body: "10 megabytes" is not a size`},
+		{"bad_driver.yaml", 2, `storage.driver: "sqlite" must be bbolt or postgres`},
+		{"postgres_without_dsn.yaml", 2, `storage.driver: postgres needs storage.dsn`},
 		{"negative.yaml", 3, `storage.retention.max_snapshots: -1 must not be negative`},
 		{"negative_duration.yaml", 3, `storage.retention.max_age: -720h0m0s must not be negative`},
 		{"zero_per_host.yaml", 2, `defaults.per_host: 0 must be at least 1`},

@@ -24,7 +24,7 @@ var (
 	browserKeys   = []string{"path", "max_tabs", "timeout"}
 	httpKeys      = []string{"listen", "token"}
 	logKeys       = []string{"level", "format"}
-	storageKeys   = []string{"path", "retention"}
+	storageKeys   = []string{"driver", "dsn", "path", "retention"}
 	retentionKeys = []string{"max_snapshots", "max_age"}
 	defaultsKeys  = []string{"schedule", "discovered_schedule", "user_agent", "timeout", "max_body", "per_host", "delay", "max_redirects", "suspect_after", "fail_after", "backoff_max", "robots", "allow_private", "render"}
 	sourceKeys    = []string{"name", "url", "kind", "lang", "reports", "schedule", "selector", "ignore", "robots", "render", "wait", "screenshot", "on_move"}
@@ -234,6 +234,10 @@ func (d *decoder) storage(f field, n *yaml.Node, c *Config) {
 	for _, p := range d.mapping(f, n, storageKeys) {
 		g := f.child(p)
 		switch p.key {
+		case "driver":
+			d.str(g, p.val, &c.Storage.Driver)
+		case "dsn":
+			d.str(g, p.val, &c.Storage.DSN)
 		case "path":
 			if v, ok := d.text(g, p.val, "a path"); ok {
 				if v, ok = d.dbPath(g, v); ok {

@@ -68,6 +68,15 @@ func (c Config) validate() []error {
 	num := func(key string, n int64) string { return p.show(key, strconv.FormatInt(n, 10)) }
 	dur := func(key string, d time.Duration) string { return p.show(key, d.String()) }
 
+	switch c.Storage.Driver {
+	case DriverBBolt:
+	case DriverPostgres:
+		if c.Storage.DSN == "" && !p.isFailed("storage.dsn") {
+			top("storage.driver", "postgres needs storage.dsn, the database's address (e.g. postgres://hanoiwatch@db.example:5432/hanoiwatch)")
+		}
+	default:
+		top("storage.driver", "%s must be bbolt or postgres", p.show("storage.driver", strconv.Quote(c.Storage.Driver)))
+	}
 	if c.Storage.Path == "" && !p.isFailed("storage.path") {
 		top("storage.path", "must not be empty")
 	}

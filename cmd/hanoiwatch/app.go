@@ -50,7 +50,7 @@ type app struct {
 	// browser renders the sources with render: browser: one Chromium for the process,
 	// made by the first pipeline that needs it and closed by close.
 	browser  *render.Browser
-	store    *store.Store
+	store    store.DB
 	demoMark *store.Demo // the store was made by `hanoiwatch demo`: what it watched
 	log      *slog.Logger
 }
@@ -149,7 +149,7 @@ func (a *app) load() error {
 // demo watched, on the demo's news site, not the sources of the config or the seeds: its
 // snapshots are of that site's made-up articles, and must not be shown under the URLs of
 // the real ones.
-func (a *app) useStore(s *store.Store) error {
+func (a *app) useStore(s store.DB) error {
 	a.store = s
 	a.list.Store = s
 	d, demo, err := s.Demo()

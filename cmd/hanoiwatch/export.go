@@ -113,7 +113,7 @@ read-only; stop the daemon first, or export from a copy.`,
 
 // openReadOnly opens the database read-only for a command that reads the file itself
 // (export, archive): it must never change it.
-func (a *app) openReadOnly(command string) (*store.Store, error) {
+func (a *app) openReadOnly(command string) (store.DB, error) {
 	path, err := a.configure()
 	if err != nil {
 		return nil, err
