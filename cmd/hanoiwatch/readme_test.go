@@ -94,9 +94,18 @@ func TestReadmeCommandsExist(t *testing.T) {
 		}
 	}
 	first := strings.Join(strings.Split(doc, "\n")[:6], "\n")
-	for _, want := range []string{"go run ./cmd/hanoiwatch run", "go test"} {
+	for _, want := range []string{"go run ./cmd/hanoiwatch run", ".ci/test"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("the README's first lines lack %q", want)
+		}
+	}
+	script, err := os.ReadFile("../../.ci/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"go vet ./...", "go test ./...", "go test -race"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf(".ci/test, the README's test command, does not run %q", want)
 		}
 	}
 }
