@@ -1,0 +1,119 @@
+// Package postgres keeps hanoiwatch's data in a PostgreSQL database (storage.driver:
+// postgres), which several daemons, the CLI and serve share from any machine. It answers
+// store.DB as the bbolt file does, and coordinates the daemons through the same database.
+//
+// The schema is the migrations embedded in migrations/, applied at Open by jackc/tern
+// (pgx's own migration library) under its advisory lock, so that daemons starting
+// together apply each one once. A database whose schema is newer than this binary's is
+// refused: a binary never downgrades it, nor writes to a layout it does not know.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/tern/v2/migrate"
+
+	"hanoiwatch/watcher/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// versionTable is where tern keeps the schema version.
+const versionTable = "hanoiwatch_schema"
+
+// DB is an open PostgreSQL database.
+type DB struct {
+	pool *pgxpool.Pool
+	ret  store.Retention
+	ro   bool
+	addr string // the DSN without its password, for Path
+	now  func() time.Time
+}
+
+// Open connects to the database at dsn and brings its schema up to this binary's. A
+// read-only DB (serve) applies no migration, and refuses a database behind this binary's
+// schema with the command that upgrades it.
+func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
+	addr := Redact(dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("storage.dsn %s: %w", addr, err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres %s: %w", addr, err)
+	}
+	db := &DB{pool: pool, ret: opt.Retention, ro: opt.ReadOnly, addr: addr, now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres %s: %w", addr, err)
+	}
+	return db, nil
+}
+
+// migrationFiles is the migrations folder as tern reads it, the files at its root.
+func migrationFiles() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // a constant, valid path
+	}
+	return sub
+}
+
+// migrate applies the migrations this database lacks, or says why it cannot.
+func (db *DB) migrate(ctx context.Context) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
+	if err != nil {
+		return err
+	}
+	if err := m.LoadMigrations(migrationFiles()); err != nil {
+		return err
+	}
+	have, err := m.GetCurrentVersion(ctx)
+	if err != nil {
+		return err
+	}
+	want := int32(len(m.Migrations))
+	switch {
+	case have > want:
+		return fmt.Errorf("database schema %d, this hanoiwatch knows schemas up to %d: a newer hanoiwatch wrote it; run that version (this one will not downgrade it)", have, want)
+	case have < want && db.ro:
+		return fmt.Errorf("database schema %d, this hanoiwatch reads schema %d: a command that writes (check, run) upgrades it", have, want)
+	case have < want:
+		return m.Migrate(ctx)
+	}
+	return nil
+}
+
+// Path returns the database's address without its password.
+func (db *DB) Path() string { return db.addr }
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Redact returns dsn with its password hidden, for logs and errors.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return "(a key=value DSN)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
