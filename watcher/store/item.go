@@ -47,9 +47,11 @@ var ItemKinds = []ItemKind{ItemState, ItemCheck, ItemSnapshot, ItemText, ItemScr
 
 // Dumper is a database that can be copied whole.
 type Dumper interface {
-	// Dump calls fn with every item of kind, in order (Source, then Key, as bytes), reading
-	// a batch at a time so that memory does not grow with the database.
-	Dump(kind ItemKind, fn func(Item) error) error
+	// Dump calls fn with the items of kind in order (Source, then Key, compared as bytes),
+	// from the one after `after` (nil: from the first), reading a batch at a time so that
+	// memory does not grow with the database. A copy resumes after the last item its
+	// destination holds.
+	Dump(kind ItemKind, after *Item, fn func(Item) error) error
 	// Load writes items in one transaction; an item with the kind, source and key of one
 	// already there replaces it, so that a load run again (a resumed copy) changes nothing.
 	Load(items []Item) error
