@@ -1,0 +1,84 @@
+package cluster
+
+import (
+	"context"
+	"time"
+)
+
+// Hold runs fn as long as ctx lasts, in this process only while it holds the named
+// lease: it asks for the lease every ttl/3 until it gets it, then runs fn under a context
+// that ends with ctx or as soon as the lease may be lost, renewing the lease every ttl/3
+// meanwhile. fn's context ends before the lease can expire: after a refused renewal (the
+// lease expired and another process took it) at once, and when renewals fail (the
+// database is unreachable) a third of ttl before the last granted one runs out, so that
+// two processes never work under one name at the same time. When fn returns, the lease is
+// released; if ctx is still live, Hold asks for the lease again at its next tick and runs
+// fn anew. It returns ctx's error once ctx is done; the database's errors are retried.
+func Hold(ctx context.Context, l Leases, name string, ttl time.Duration, fn func(context.Context)) error {
+	tick := time.NewTicker(ttl / 3)
+	defer tick.Stop()
+	for {
+		hold(ctx, l, name, ttl, fn) // refused, failed or lost alike: ask again at the next tick
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// Once runs fn once if this process gets the named lease now, renewing it while fn runs
+// and releasing it after, and reports whether fn ran: what a one-shot command does with
+// work a daemon may be doing.
+func Once(ctx context.Context, l Leases, name string, ttl time.Duration, fn func(context.Context)) (bool, error) {
+	return hold(ctx, l, name, ttl, fn)
+}
+
+// hold takes the lease and runs fn under it, if the lease is granted.
+func hold(ctx context.Context, l Leases, name string, ttl time.Duration, fn func(context.Context)) (bool, error) {
+	asked := time.Now()
+	ok, err := l.Lease(ctx, name, ttl)
+	if err != nil || !ok {
+		return false, err
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		renew(fctx, cancel, l, name, ttl, asked)
+	}()
+	fn(fctx)
+	cancel()
+	<-done
+	// Given back under a context of its own: ctx may be over, and a lease left to expire
+	// would hold the others up for ttl.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), ttl/3)
+	defer rcancel()
+	return true, l.Release(rctx, name)
+}
+
+// renew renews the lease every ttl/3 until ctx ends, and calls cancel when the lease is
+// refused or is about to run out unrenewed. granted is when the last granted request was
+// sent: the lease runs at most ttl from then, by this process's clock.
+func renew(ctx context.Context, cancel context.CancelFunc, l Leases, name string, ttl time.Duration, granted time.Time) {
+	tick := time.NewTicker(ttl / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		asked := time.Now()
+		rctx, rcancel := context.WithTimeout(ctx, ttl/3)
+		ok, err := l.Lease(rctx, name, ttl)
+		rcancel()
+		switch {
+		case err == nil && ok:
+			granted = asked
+		case err == nil || time.Since(granted) >= ttl-ttl/3:
+			cancel()
+			return
+		}
+	}
+}
