@@ -172,7 +172,7 @@ func (s *Scheduler) Update(checker Checker, sources []watcher.Source) error {
 		}
 		sched := jittered{scheds[src.Name], offset(src.Name, scheds[src.Name])}
 		e.sched = &tracked{Schedule: sched}
-		e.period = period(sched)
+		e.period = Period(sched)
 		e.id = s.cron.Schedule(e.sched, s.job(e))
 		if st.LastCheck.IsZero() || !sched.Next(st.LastCheck).After(time.Now()) {
 			overdue = append(overdue, e)
@@ -555,7 +555,7 @@ func (s *Scheduler) Stop(grace time.Duration) {
 // that share a second share a wake-up. With offsets to the nanosecond, 10 000 sources on
 // "@every 1m" woke it 167 times a second, and the sorting took more CPU than the checks.
 func offset(name string, sched cron.Schedule) time.Duration {
-	span := min(period(sched), MaxJitter) / time.Second
+	span := min(Period(sched), MaxJitter) / time.Second
 	if span <= 0 {
 		return 0
 	}
@@ -564,9 +564,9 @@ func offset(name string, sched cron.Schedule) time.Duration {
 	return time.Duration(h.Sum64()%uint64(span)) * time.Second
 }
 
-// period is the time between two turns of sched (the next two, for specs whose turns are
+// Period is the time between two turns of sched (the next two, for specs whose turns are
 // not evenly spaced).
-func period(sched cron.Schedule) time.Duration {
+func Period(sched cron.Schedule) time.Duration {
 	a := sched.Next(time.Now())
 	return sched.Next(a).Sub(a)
 }
