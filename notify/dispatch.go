@@ -110,11 +110,6 @@ type Dispatcher struct {
 	Leases cluster.Leases
 }
 
-// LeaseTTL is how long an endpoint's lease lasts unrenewed: the holder renews it every
-// third of that, and another process takes the endpoint over at most this long after the
-// holder died (plus a third, its next ask).
-const LeaseTTL = 10 * time.Second
-
 const (
 	defaultTimeout = 10 * time.Second
 	defaultPoll    = time.Second
@@ -136,7 +131,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			continue
 		}
 		wg.Go(func() {
-			cluster.Hold(ctx, d.Leases, "outbox:"+ep, LeaseTTL, func(ctx context.Context) { d.loop(ctx, ep) })
+			cluster.Hold(ctx, d.Leases, "outbox:"+ep, cluster.LeaseTTL, func(ctx context.Context) { d.loop(ctx, ep) })
 		})
 	}
 	wg.Wait()
@@ -186,7 +181,7 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 			if d.Leases == nil {
 				_, err = d.drain(ctx, ep)
 			} else {
-				_, lerr := cluster.Once(ctx, d.Leases, "outbox:"+ep, LeaseTTL, func(ctx context.Context) { _, err = d.drain(ctx, ep) })
+				_, lerr := cluster.Once(ctx, d.Leases, "outbox:"+ep, cluster.LeaseTTL, func(ctx context.Context) { _, err = d.drain(ctx, ep) })
 				err = cmp.Or(err, lerr)
 			}
 			if err != nil {

@@ -16,11 +16,13 @@ import (
 	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/article"
+	"hanoiwatch/watcher/cluster"
 	"hanoiwatch/watcher/fetch"
 	"hanoiwatch/watcher/render"
 	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/store/postgres"
 	"hanoiwatch/watcher/treaty"
 	"hanoiwatch/watcher/watchlist"
 	"hanoiwatch/watcher/web/client"
@@ -51,7 +53,8 @@ type app struct {
 	// made by the first pipeline that needs it and closed by close.
 	browser  *render.Browser
 	store    store.DB
-	demoMark *store.Demo // the store was made by `hanoiwatch demo`: what it watched
+	coord    cluster.Coordinator // how the work is shared with the other processes on the store
+	demoMark *store.Demo         // the store was made by `hanoiwatch demo`: what it watched
 	log      *slog.Logger
 }
 
@@ -304,6 +307,9 @@ func (a *app) fetcher() (*fetch.Fetcher, error) {
 			AllowPrivate: d.AllowPrivate, Logger: a.log}
 		if a.store != nil {
 			opt.RobotsCache = a.store
+			if c := a.coordinator(); c.Shared() {
+				opt.Gate = c
+			}
 		}
 		f, err := fetch.New(opt)
 		if err != nil {
@@ -312,6 +318,27 @@ func (a *app) fetcher() (*fetch.Fetcher, error) {
 		a.fetch = f
 	}
 	return a.fetch, nil
+}
+
+// coordinated is a store several processes share, and the coordinator of this process on it
+// (PostgreSQL): request is the longest one request may take.
+type coordinated interface {
+	Coordinator(request time.Duration) *postgres.Coord
+}
+
+// coordinator returns how this process shares the work with the others on the open store:
+// claims, leases and per-host slots in a PostgreSQL database, made once; Local for a store
+// held alone (bbolt) or none open yet.
+func (a *app) coordinator() cluster.Coordinator {
+	if a.coord != nil {
+		return a.coord
+	}
+	db, ok := a.store.(coordinated)
+	if !ok {
+		return cluster.Local{}
+	}
+	a.coord = db.Coordinator(a.cfg.Defaults.Timeout)
+	return a.coord
 }
 
 // renderer returns the process's browser, made from the config the process started with on
@@ -346,6 +373,9 @@ func (a *app) notifier() (watcher.Router, *notify.Dispatcher, error) {
 		r, d, err := notify.FromConfig(a.cfg, a.store, a.log)
 		if err != nil {
 			return nil, nil, err
+		}
+		if c := a.coordinator(); c.Shared() {
+			d.Leases = c
 		}
 		a.router, a.disp = r, d
 	}

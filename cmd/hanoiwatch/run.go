@@ -21,6 +21,7 @@ import (
 	"hanoiwatch/config"
 	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/cluster"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/watchlist"
 	"hanoiwatch/watcher/wayback"
@@ -99,6 +100,11 @@ func (a *app) run(ctx context.Context) error {
 	disp.Observer = notify.NewMetrics(reg, a.store, slices.Sorted(maps.Keys(disp.Senders)), a.log)
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
 		Discovered: a.cfg.Defaults.DiscoveredSchedule, Log: a.log, Observe: d.mets.Observe}
+	// Daemons sharing the database check each turn of a source once between them.
+	coord := a.coordinator()
+	if coord.Shared() {
+		d.sched.Claims = coord
+	}
 	w, srcs, err := d.load()
 	if err != nil {
 		return err
@@ -131,7 +137,16 @@ func (a *app) run(ctx context.Context) error {
 	if wb := a.cfg.Archive.Wayback; wb.Enabled() {
 		arch := &wayback.Archiver{Endpoint: wb.Endpoint, AccessKey: wb.AccessKey, SecretKey: wb.SecretKey, Store: a.store,
 			Router: router, Client: &http.Client{}, Log: a.log}
-		go func() { archived <- arch.Run(dctx) }()
+		if coord.Shared() {
+			// One daemon at a time works through the shared queue: two would submit the
+			// same job.
+			go func() {
+				cluster.Hold(dctx, coord, "wayback", cluster.LeaseTTL, func(ctx context.Context) { arch.Run(ctx) })
+				archived <- nil
+			}()
+		} else {
+			go func() { archived <- arch.Run(dctx) }()
+		}
 	} else {
 		archived <- nil
 	}

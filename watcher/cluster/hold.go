@@ -5,6 +5,12 @@ import (
 	"time"
 )
 
+// LeaseTTL is how long a named lease of singleton work lasts unrenewed: Hold renews it
+// every third of that, and another process takes the work over at most a LeaseTTL and a
+// third after its holder died (the expiry, then its next ask). Short, since renewing
+// costs one statement; long enough that a slow database does not lose it.
+const LeaseTTL = 10 * time.Second
+
 // Hold runs fn as long as ctx lasts, in this process only while it holds the named
 // lease: it asks for the lease every ttl/3 until it gets it, then runs fn under a context
 // that ends with ctx or as soon as the lease may be lost, renewing the lease every ttl/3
