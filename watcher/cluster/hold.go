@@ -14,10 +14,10 @@ const LeaseTTL = 10 * time.Second
 // Hold runs fn as long as ctx lasts, in this process only while it holds the named
 // lease: it asks for the lease every ttl/3 until it gets it, then runs fn under a context
 // that ends with ctx or as soon as the lease may be lost, renewing the lease every ttl/3
-// meanwhile. fn's context ends before the lease can expire: after a refused renewal (the
-// lease expired and another process took it) at once, and when renewals fail (the
-// database is unreachable) a third of ttl before the last granted one runs out, so that
-// two processes never work under one name at the same time. When fn returns, the lease is
+// meanwhile. fn's context ends before the lease can expire: after a refused renewal at
+// once, and when renewals fail or lag (the database is unreachable or slow) a sixth of ttl
+// before the last granted one runs out (see renew), so that two processes never work
+// under one name at the same time. When fn returns, the lease is
 // released; if ctx is still live, Hold asks for the lease again at its next tick and runs
 // fn anew. It returns ctx's error once ctx is done; the database's errors are retried.
 func Hold(ctx context.Context, l Leases, name string, ttl time.Duration, fn func(context.Context)) error {
@@ -63,28 +63,38 @@ func hold(ctx context.Context, l Leases, name string, ttl time.Duration, fn func
 	return true, l.Release(rctx, name)
 }
 
-// renew renews the lease every ttl/3 until ctx ends, and calls cancel when the lease is
-// refused or is about to run out unrenewed. granted is when the last granted request was
-// sent: the lease runs at most ttl from then, by this process's clock.
+// renew renews the lease every ttl/3 until ctx ends, and calls cancel when a renewal is
+// refused (another process took the lease) or when the lease may run out unrenewed: a
+// sixth of ttl before ttl has passed since the last granted request was sent, by this
+// process's clock. The database set that lease's expiry later than the request was sent,
+// so fn's context ends at least ttl/6 before anyone else can take the lease, whatever the
+// database's delays (a renewal is abandoned at that moment too).
 func renew(ctx context.Context, cancel context.CancelFunc, l Leases, name string, ttl time.Duration, granted time.Time) {
 	tick := time.NewTicker(ttl / 3)
 	defer tick.Stop()
+	end := granted.Add(ttl - ttl/6)
+	expire := time.NewTimer(time.Until(end))
+	defer expire.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-expire.C:
+			cancel()
+			return
 		case <-tick.C:
 		}
 		asked := time.Now()
-		rctx, rcancel := context.WithTimeout(ctx, ttl/3)
+		rctx, rcancel := context.WithDeadline(ctx, end)
 		ok, err := l.Lease(rctx, name, ttl)
 		rcancel()
 		switch {
-		case err == nil && ok:
-			granted = asked
-		case err == nil || time.Since(granted) >= ttl-ttl/3:
+		case err == nil && !ok, time.Now().After(end):
 			cancel()
 			return
+		case err == nil:
+			end = asked.Add(ttl - ttl/6)
+			expire.Reset(time.Until(end))
 		}
 	}
 }
