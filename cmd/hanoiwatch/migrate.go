@@ -118,33 +118,24 @@ func redacted(s string) string {
 // openCopy opens the database a flag names. A source must exist; a bbolt source or
 // destination held by another process is refused at once, saying so.
 func openCopy(ctx context.Context, flag, where string, source bool) (copyDB, error) {
-	var (
-		db  any
-		err error
-	)
 	if isPostgres(where) {
-		// Its errors name the address, without the password.
-		if db, err = postgres.Open(ctx, where, store.Options{ReadOnly: source}); err != nil {
-			return nil, fmt.Errorf("%s: %w", flag, err)
+		db, err := postgres.Open(ctx, where, store.Options{ReadOnly: source})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", flag, err) // it names the address, without the password
 		}
-	} else {
-		if _, serr := os.Stat(where); source && serr != nil {
-			return nil, fmt.Errorf("%s %s: %w", flag, where, serr)
-		}
-		db, err = store.Open(where, store.Options{Timeout: 500 * time.Millisecond})
-		if errors.Is(err, store.ErrLocked) {
-			return nil, fmt.Errorf("%s %s: %w: stop the daemon (and serve) that holds it, then copy", flag, where, err)
-		}
+		return db, nil
+	}
+	if _, err := os.Stat(where); source && err != nil {
+		return nil, fmt.Errorf("%s %s: %w", flag, where, err)
+	}
+	db, err := store.Open(where, store.Options{Timeout: 500 * time.Millisecond})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("%s %s: %w: stop the daemon (and serve) that holds it, then copy", flag, where, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", flag, redacted(where), err)
+		return nil, fmt.Errorf("%s %s: %w", flag, where, err)
 	}
-	c, ok := db.(copyDB)
-	if !ok {
-		db.(io.Closer).Close()
-		return nil, fmt.Errorf("%s %s: this driver cannot copy databases (%T is no store.Dumper)", flag, redacted(where), db)
-	}
-	return c, nil
+	return db, nil
 }
 
 // migration copies one database into another.

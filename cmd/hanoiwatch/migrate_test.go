@@ -8,6 +8,7 @@ import (
 
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/store/postgres/pgtest"
 	"hanoiwatch/watcher/store/storetest"
 )
 
@@ -140,7 +141,7 @@ func TestMigrateRefuses(t *testing.T) {
 		{[]string{"--from", missing, "--to", dst}, "--from " + missing},
 		{[]string{"--from", src, "--to", src}, "the same database"},
 		{[]string{"--from", src, "--to", dst, "--batch", "0"}, "--batch 0"},
-		{[]string{"--from", src, "--to", "postgres://hw:secret@127.0.0.1:1/hw?connect_timeout=1"}, "--to postgres://hw:xxxxx@127.0.0.1:1/hw"},
+		{[]string{"--from", src, "--to", "postgres://hw:secret@127.0.0.1:1/hw?connect_timeout=1"}, "--to: postgres postgres://hw:xxxxx@127.0.0.1:1/hw"},
 	} {
 		_, _, err := hw(t, append([]string{"migrate"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "secret") {
@@ -176,5 +177,42 @@ func TestMigrateRefuses(t *testing.T) {
 	}
 	if !strings.Contains(out, "DIFFERS") {
 		t.Errorf("migrate --force's table:\n%s", out)
+	}
+}
+
+// TestMigratePostgres: the zoo's database copied into PostgreSQL, the copy interrupted
+// and resumed, then back into a file: the same items as the original, and every read
+// command answers the same on it.
+func TestMigratePostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	dir := t.TempDir()
+	src, back := filepath.Join(dir, "zoo.db"), filepath.Join(dir, "back.db")
+	list := zooDB(t, src)
+	for runs := 0; ; runs++ {
+		if runs > 100 {
+			t.Fatal("100 runs and the copy is not done")
+		}
+		out, errOut, err := hw(t, "migrate", "--from", src, "--to", dsn, "--batch", "7", "--stop-after", "3")
+		if errors.Is(err, errStopped) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("bbolt to PostgreSQL, run %d: %v\n%s", runs, err, errOut)
+		}
+		verified(t, out)
+		break
+	}
+	out, errOut, err := hw(t, "migrate", "--from", dsn, "--to", back)
+	if err != nil {
+		t.Fatalf("PostgreSQL to bbolt: %v\n%s", err, errOut)
+	}
+	verified(t, out)
+	sameDumps(t, src, back)
+	cfg, names := zooConfig(t, dir, list)
+	want, got := zooReads(t, cfg, src, names), zooReads(t, cfg, back, names)
+	for i := range want {
+		if got[i].out != want[i].out || (got[i].err == nil) != (want[i].err == nil) {
+			t.Errorf("%s on the copy's copy:\n%s%v\nwant\n%s%v", strings.Join(want[i].args, " "), got[i].out, got[i].err, want[i].out, want[i].err)
+		}
 	}
 }

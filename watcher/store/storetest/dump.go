@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -308,7 +309,14 @@ func sameFaces(t *testing.T, a, b store.DB, list []watcher.Source) {
 	}
 	ra, rb := read(a), read(b)
 	for name, v := range ra {
-		same(t, "the copy's "+name, rb[name], v)
+		// An empty list and none are one answer: drivers may give either.
+		g, err := json.Marshal(rb[name])
+		must(t, err)
+		w, err := json.Marshal(v)
+		must(t, err)
+		if g, w := bytes.ReplaceAll(g, []byte("[]"), []byte("null")), bytes.ReplaceAll(w, []byte("[]"), []byte("null")); !bytes.Equal(g, w) {
+			t.Errorf("the copy's %s:\n got %s\nwant %s", name, g, w)
+		}
 	}
 }
 
