@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"math"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,17 @@ type DB struct {
 	ro   bool
 	addr string // the DSN without its password, for Path
 	now  func() time.Time
+
+	// Quiet records (see Record) wait here, per source in check order, for the next flush.
+	// A flush excludes the commits of other records (order), so that a source's records
+	// reach the database in the order they were made.
+	order    sync.RWMutex
+	mu       sync.Mutex // guards the fields below
+	pending  map[string][]watcher.Record
+	npending int
+	timer    *time.Timer
+	flushErr error
+	closed   bool
 }
 
 // Open connects to the database at dsn and brings its schema up to this binary's. A
@@ -113,10 +125,17 @@ func (db *DB) migrate(ctx context.Context) error {
 // Path returns the database's address without its password.
 func (db *DB) Path() string { return db.addr }
 
-// Close closes the connections.
+// Close writes the quiet records still waiting, then closes the connections.
 func (db *DB) Close() error {
+	db.mu.Lock()
+	db.closed = true
+	if db.timer != nil {
+		db.timer.Stop()
+	}
+	db.mu.Unlock()
+	err := db.Flush()
 	db.pool.Close()
-	return nil
+	return err
 }
 
 // Redact returns dsn with its password hidden, for logs and errors.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -25,8 +27,16 @@ var stateEnc = func() cbor.EncMode {
 	return em
 }()
 
-// State returns the state of a source; the zero State for a source never checked.
+// State returns the state of a source; the zero State for a source never checked. A
+// quiet record still waiting for its flush is seen.
 func (db *DB) State(source string) (watcher.State, error) {
+	db.mu.Lock()
+	if p := db.pending[source]; len(p) > 0 {
+		st := p[len(p)-1].State
+		db.mu.Unlock()
+		return st, nil
+	}
+	db.mu.Unlock()
 	ctx, cancel := op()
 	defer cancel()
 	var st watcher.State
@@ -87,59 +97,203 @@ func decodeRun(body []byte, repeats int, last *string) (watcher.Check, error) {
 	return c, nil
 }
 
+// flushBatch is how many quiet records start a flush before store.FlushDelay is up.
+const flushBatch = 128
+
+// maxPending bounds the quiet records waiting: beyond it (the server is down) records are
+// written at once, so that the error reaches the check that made them.
+const maxPending = 8192
+
 // Record stores a check, its new snapshot and events, and the source's state in one
 // transaction, then applies the retention policy to the source's snapshots.
 //
-// A quiet record (no snapshot, event, delivery or archive job: an unchanged page, a
-// failure already reported) is one statement, hw_quiet, which rewrites the source's state
-// row alone unless the check ends the open run of the log. It is written at once: the
-// server commits it with its other sessions' (group commit), so there is nothing to gain
-// from holding it back as the bbolt file does, and two daemons never wait on one
-// another's records. Records of different sources touch different rows and never
-// conflict; records of one source are ordered by its state row's lock.
+// A quiet record, one with no new snapshot, event, delivery or archive job (an unchanged
+// page, a failure already reported), waits, as in the bbolt file, for the next flush: at
+// most store.FlushDelay later, after flushBatch records, or with the next record of its
+// source. A round trip to the server costs more CPU than the rest of an unchanged check
+// (see BenchmarkUnchangedCheck), and a flush writes a batch in one (hw_quiet). A crash
+// loses at most that second of quiet records, never a change or an event. Reads (State,
+// Checks) of this DB see the waiting records; other DBs see them once flushed. The error
+// of a failed flush is returned by the next quiet Record and by Close.
+//
+// Records of different sources touch different rows and never conflict; records of one
+// source are ordered by its state row's lock.
 func (db *DB) Record(r watcher.Record) error {
 	if db.ro {
 		return db.wrap("record "+r.Source, errReadOnly)
 	}
-	state, err := stateEnc.Marshal(r.State)
-	if err != nil {
-		return fmt.Errorf("state of %q: %w", r.Source, err)
-	}
 	if isQuiet(r) {
-		key, err := runKey(r.Check)
-		if err != nil {
+		db.mu.Lock()
+		if db.npending < maxPending {
+			if db.pending == nil {
+				db.pending = map[string][]watcher.Record{}
+			}
+			db.pending[r.Source] = append(db.pending[r.Source], r)
+			db.npending++
+			switch {
+			case db.timer == nil:
+				db.timer = time.AfterFunc(store.FlushDelay, db.flushLater)
+			case db.npending%flushBatch == 0 && db.timer.Stop():
+				db.timer = time.AfterFunc(0, db.flushLater)
+			}
+			err := db.flushErr
+			db.flushErr = nil
+			db.mu.Unlock()
 			return err
 		}
-		body, err := runBody(r.Check)
-		if err != nil {
-			return err
-		}
-		last, err := r.Check.Time.MarshalText()
-		if err != nil {
-			return fmt.Errorf("check of %q: %w", r.Source, err)
-		}
-		ctx, cancel := op()
-		defer cancel()
-		_, err = db.pool.Exec(ctx, "SELECT hw_quiet($1, $2, $3, $4, $5, $6, $7)",
-			r.Source, state, r.State.MovedTo, body, key, string(last), store.MaxChecks-1)
-		return db.wrap("record "+r.Source, err)
+		db.mu.Unlock()
 	}
-	return db.write("record "+r.Source, func(ctx context.Context, tx pgx.Tx) error {
-		return db.record(ctx, tx, r, state)
+	db.order.RLock()
+	defer db.order.RUnlock()
+	db.mu.Lock()
+	earlier := db.pending[r.Source]
+	db.mu.Unlock()
+	err := db.write("record "+r.Source, func(ctx context.Context, tx pgx.Tx) error {
+		if err := writeQuiet(ctx, tx, earlier); err != nil {
+			return err
+		}
+		if isQuiet(r) {
+			return writeQuiet(ctx, tx, []watcher.Record{r})
+		}
+		return db.record(ctx, tx, r)
 	})
+	if err == nil && len(earlier) > 0 {
+		db.mu.Lock()
+		db.drop(r.Source, len(earlier))
+		db.mu.Unlock()
+	}
+	return err
+}
+
+// drop forgets the first n waiting records of a source, once written. Called with mu held.
+func (db *DB) drop(source string, n int) {
+	db.npending -= n
+	if rest := db.pending[source][n:]; len(rest) > 0 {
+		db.pending[source] = rest
+	} else {
+		delete(db.pending, source)
+	}
+}
+
+// Flush writes the quiet records waiting, in one statement.
+func (db *DB) Flush() error {
+	db.order.Lock()
+	defer db.order.Unlock()
+	db.mu.Lock()
+	var batch []watcher.Record
+	n := map[string]int{}
+	for src, rs := range db.pending {
+		batch = append(batch, rs...)
+		n[src] = len(rs)
+	}
+	db.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	// By source, in check order within each: two flushes that share sources (a daemon's and
+	// a `check` run's) lock their rows in the same order and never deadlock.
+	slices.SortStableFunc(batch, func(a, b watcher.Record) int { return strings.Compare(a.Source, b.Source) })
+	args, err := quietArgs(batch)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := op()
+	defer cancel()
+	if _, err := db.pool.Exec(ctx, quietSQL, args...); err != nil {
+		return db.wrap(fmt.Sprintf("writing %d checks", len(batch)), err)
+	}
+	db.mu.Lock()
+	for src, k := range n {
+		db.drop(src, k)
+	}
+	db.mu.Unlock()
+	return nil
+}
+
+// flushLater is the timer's flush; a failed one is tried again a FlushDelay later.
+func (db *DB) flushLater() {
+	err := db.Flush()
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.timer = nil
+	if err != nil {
+		db.flushErr = err
+	}
+	if db.npending > 0 && !db.closed {
+		db.timer = time.AfterFunc(store.FlushDelay, db.flushLater)
+	}
+}
+
+const quietSQL = "SELECT hw_quiet($1, $2, $3, $4, $5, $6, $7)"
+
+// writeQuiet writes quiet records, in order, in tx.
+func writeQuiet(ctx context.Context, tx pgx.Tx, rs []watcher.Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	args, err := quietArgs(rs)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, quietSQL, args...)
+	return err
+}
+
+// quietArgs are hw_quiet's arguments for the records rs.
+func quietArgs(rs []watcher.Record) ([]any, error) {
+	var (
+		sources = make([]string, len(rs))
+		states  = make([][]byte, len(rs))
+		moved   = make([]string, len(rs))
+		runs    = make([][]byte, len(rs))
+		keys    = make([][]byte, len(rs))
+		lasts   = make([]string, len(rs))
+	)
+	for i, r := range rs {
+		sources[i], moved[i] = r.Source, r.State.MovedTo
+		var err error
+		var last []byte
+		if states[i], err = stateEnc.Marshal(r.State); err == nil {
+			if runs[i], err = runBody(r.Check); err == nil {
+				if keys[i], err = runKey(r.Check); err == nil {
+					last, err = r.Check.Time.MarshalText()
+				}
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("check of %q: %w", r.Source, err)
+		}
+		lasts[i] = string(last)
+	}
+	return []any{sources, states, moved, runs, keys, lasts, store.MaxChecks - 1}, nil
+}
+
+// repeats reports whether check c has the outcome of run, and if so counts it in the run,
+// as hw_quiet does.
+func repeats(run *watcher.Check, c watcher.Check) bool {
+	if run.Result != c.Result || run.Status != c.Status || run.Snapshot != c.Snapshot || run.Error != c.Error || run.URL != c.URL {
+		return false
+	}
+	run.Repeats++
+	run.Last = c.Time
+	return true
 }
 
 // record writes a record that is not quiet in tx: the open run, if any, and the check go
 // to the log; then the snapshot, its text, screenshot and capture, the figures, the
 // archive jobs, the events and their deliveries.
-func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record, state []byte) error {
+func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
+	state, err := stateEnc.Marshal(r.State)
+	if err != nil {
+		return fmt.Errorf("state of %q: %w", r.Source, err)
+	}
 	var (
 		run     []byte
 		repeats int
 		last    *string
 		seq     int64
 	)
-	err := tx.QueryRow(ctx, "SELECT run, run_repeats, run_last, check_seq FROM states WHERE source = $1 FOR UPDATE",
+	err = tx.QueryRow(ctx, "SELECT run, run_repeats, run_last, check_seq FROM states WHERE source = $1 FOR UPDATE",
 		r.Source).Scan(&run, &repeats, &last, &seq)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
@@ -293,9 +447,6 @@ func (db *DB) retain(ctx context.Context, tx pgx.Tx, source string) error {
 	return unref(ctx, tx, shas)
 }
 
-// Flush has nothing to write: Record writes every record at once.
-func (db *DB) Flush() error { return nil }
-
 // Text returns the text of one snapshot of a source.
 func (db *DB) Text(source, id string) (string, error) {
 	ctx, cancel := op()
@@ -344,6 +495,7 @@ func (db *DB) SnapshotSpan(source string) (n int, first, latest watcher.Snapshot
 
 // Checks lists the last n runs of a source's check log (all when n <= 0), oldest first:
 // each is a check and the checks with the same outcome that followed it (Repeats, Last).
+// Quiet records still waiting for their flush are folded in as the flush will fold them.
 func (db *DB) Checks(source string, n int) ([]watcher.Check, error) {
 	if n <= 0 || n > store.MaxChecks {
 		n = store.MaxChecks
@@ -352,20 +504,23 @@ func (db *DB) Checks(source string, n int) ([]watcher.Check, error) {
 	defer cancel()
 	// The open run, then the log newest first, n in all.
 	rows, _ := db.pool.Query(ctx, `
-		(SELECT 1 AS part, 0::bigint AS seq, run, run_repeats, run_last FROM states WHERE source = $1 AND run IS NOT NULL)
+		(SELECT true AS open, 0::bigint AS seq, run, run_repeats, run_last FROM states WHERE source = $1 AND run IS NOT NULL)
 		UNION ALL
-		(SELECT 2, seq, body, repeats, last FROM checks WHERE source = $1 ORDER BY seq DESC LIMIT $2)
-		ORDER BY part, seq DESC LIMIT $2`, source, n)
+		(SELECT false, seq, body, repeats, last FROM checks WHERE source = $1 ORDER BY seq DESC LIMIT $2)
+		ORDER BY open DESC, seq DESC LIMIT $2`, source, n)
+	open := false // the last of out, once reversed, is the open run
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (watcher.Check, error) {
 		var (
-			part, seq int64
-			body      []byte
-			repeats   int
-			last      *string
+			isRun   bool
+			seq     int64
+			body    []byte
+			repeats int
+			last    *string
 		)
-		if err := row.Scan(&part, &seq, &body, &repeats, &last); err != nil {
+		if err := row.Scan(&isRun, &seq, &body, &repeats, &last); err != nil {
 			return watcher.Check{}, err
 		}
+		open = open || isRun
 		c, err := decodeRun(body, repeats, last)
 		if err != nil {
 			return c, fmt.Errorf("check %d of %s: %w", seq, source, err)
@@ -375,8 +530,17 @@ func (db *DB) Checks(source string, n int) ([]watcher.Check, error) {
 	if err != nil {
 		return nil, db.wrap("checks of "+source, err)
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
+	slices.Reverse(out)
+	db.mu.Lock()
+	for _, r := range db.pending[source] {
+		if !open || !repeats(&out[len(out)-1], r.Check) {
+			out = append(out, r.Check)
+			open = true
+		}
+	}
+	db.mu.Unlock()
+	if len(out) > n {
+		out = out[len(out)-n:]
 	}
 	return out, nil
 }

@@ -164,6 +164,11 @@ func TestConcurrentRecords(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+	for _, db := range dbs { // the quiet records, for the other handle to read
+		if err := db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for s := range sources {
 		name := fmt.Sprintf("s%d", s)
 		runs, err := dbs[(s+1)%2].Checks(name, 0)
@@ -367,6 +372,9 @@ func TestDumpLoad(t *testing.T) {
 	d, _, _ := src.Due("hook", t0.Add(time.Hour))
 	d.LastError = "410"
 	if err := src.MarkGone(d); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	dump := func(db *DB) []store.Item {

@@ -143,32 +143,36 @@ CREATE TABLE robots (
 	entry  bytea NOT NULL
 );
 
--- A quiet record (store.Record: no snapshot, event or delivery), in one statement: the
--- state row is rewritten; a check with the outcome of the open run counts in it, another
--- closes it into the log (trimmed to max_checks-1 runs) and opens its own. Written as a
--- function so that it is one round trip and one plan.
-CREATE FUNCTION hw_quiet(p_source text, p_state bytea, p_moved_to text, p_run bytea, p_key bytea,
-		p_last text, p_keep integer) RETURNS void LANGUAGE plpgsql AS $$
+-- Quiet records (store.Record: no snapshot, event or delivery), a batch in one statement,
+-- in the order given: each rewrites its source's state row; a check with the outcome of
+-- the open run counts in it, another closes it into the log (trimmed to p_keep runs) and
+-- opens its own. A function, so that a batch is one round trip and one plan.
+CREATE FUNCTION hw_quiet(p_sources text[], p_states bytea[], p_moved_to text[], p_runs bytea[], p_keys bytea[],
+		p_lasts text[], p_keep integer) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	r states%ROWTYPE;
 BEGIN
-	SELECT * INTO r FROM states WHERE source = p_source FOR UPDATE;
-	IF NOT FOUND THEN
-		INSERT INTO states (source, state, moved_to, run, run_key)
-		VALUES (p_source, p_state, p_moved_to, p_run, p_key);
-	ELSIF r.run_key = p_key THEN
-		UPDATE states SET state = p_state, moved_to = p_moved_to, run_repeats = r.run_repeats + 1, run_last = p_last
-		WHERE source = p_source;
-	ELSIF r.run IS NULL THEN
-		UPDATE states SET state = p_state, moved_to = p_moved_to, run = p_run, run_key = p_key, run_repeats = 0, run_last = NULL
-		WHERE source = p_source;
-	ELSE
-		INSERT INTO checks (source, seq, body, repeats, last)
-		VALUES (p_source, r.check_seq + 1, r.run, r.run_repeats, r.run_last);
-		DELETE FROM checks WHERE source = p_source AND seq <= r.check_seq + 1 - p_keep;
-		UPDATE states SET state = p_state, moved_to = p_moved_to, run = p_run, run_key = p_key, run_repeats = 0,
-			run_last = NULL, check_seq = r.check_seq + 1
-		WHERE source = p_source;
-	END IF;
+	FOR i IN 1 .. coalesce(array_length(p_sources, 1), 0) LOOP
+		SELECT * INTO r FROM states WHERE source = p_sources[i] FOR UPDATE;
+		IF NOT FOUND THEN
+			INSERT INTO states (source, state, moved_to, run, run_key)
+			VALUES (p_sources[i], p_states[i], p_moved_to[i], p_runs[i], p_keys[i]);
+		ELSIF r.run_key = p_keys[i] THEN
+			UPDATE states SET state = p_states[i], moved_to = p_moved_to[i], run_repeats = r.run_repeats + 1,
+				run_last = p_lasts[i]
+			WHERE source = p_sources[i];
+		ELSIF r.run IS NULL THEN
+			UPDATE states SET state = p_states[i], moved_to = p_moved_to[i], run = p_runs[i], run_key = p_keys[i],
+				run_repeats = 0, run_last = NULL
+			WHERE source = p_sources[i];
+		ELSE
+			INSERT INTO checks (source, seq, body, repeats, last)
+			VALUES (p_sources[i], r.check_seq + 1, r.run, r.run_repeats, r.run_last);
+			DELETE FROM checks WHERE source = p_sources[i] AND seq <= r.check_seq + 1 - p_keep;
+			UPDATE states SET state = p_states[i], moved_to = p_moved_to[i], run = p_runs[i], run_key = p_keys[i],
+				run_repeats = 0, run_last = NULL, check_seq = r.check_seq + 1
+			WHERE source = p_sources[i];
+		END IF;
+	END LOOP;
 END
 $$;
