@@ -55,7 +55,7 @@ type app struct {
 	// shared: the database is PostgreSQL, which other daemons and commands change too
 	// (sources added or removed from any machine).
 	shared bool
-	log      *slog.Logger
+	log    *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
