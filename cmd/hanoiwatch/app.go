@@ -106,7 +106,8 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 	}
 	root.AddCommand(a.checkCmd(), a.runCmd(), a.sourcesCmd(), a.addCmd(), a.removeCmd(),
 		a.snapshotsCmd(), a.showCmd(), a.diffCmd(), a.figuresCmd(), a.demoCmd(), a.configCmd(), a.treatyCmd())
-	root.AddCommand(a.discoverCmd(), a.coverageCmd(), a.outboxCmd(), a.notifyCmd(), a.serveCmd(), a.exportCmd(), a.archiveCmd())
+	root.AddCommand(a.discoverCmd(), a.coverageCmd(), a.outboxCmd(), a.notifyCmd(), a.serveCmd(), a.exportCmd(), a.archiveCmd(),
+		a.migrateCmd())
 	return root
 }
 
