@@ -55,7 +55,10 @@ type app struct {
 	store    store.DB
 	coord    cluster.Coordinator // how the work is shared with the other processes on the store
 	demoMark *store.Demo         // the store was made by `hanoiwatch demo`: what it watched
-	log      *slog.Logger
+	// shared: the database is PostgreSQL, which other daemons and commands change too
+	// (sources added or removed from any machine).
+	shared bool
+	log    *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -111,41 +114,43 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 	return root
 }
 
-// configure reads the configuration (or the defaults), sets up the log and returns the
-// database path: --db, else $HANOIWATCH_DB, else storage.path.
-func (a *app) configure() (string, error) {
+// configure reads the configuration (or the defaults), sets up the log and returns where
+// the database is: --db, else $HANOIWATCH_DB (a file, or a postgres:// address), else the
+// config's storage (storage.dsn with driver postgres, else storage.path).
+func (a *app) configure() (database, error) {
 	c := config.Default()
 	if a.cfgPath != "" {
 		var err error
 		if c, err = config.Load(a.cfgPath); err != nil {
-			return "", err
+			return database{}, err
 		}
 	}
 	if err := a.useConfig(c); err != nil {
-		return "", err
+		return database{}, err
 	}
 	a.log = a.logger(a.cfg.Log)
-	path := a.dbPath
-	if path == "" {
-		path = os.Getenv("HANOIWATCH_DB")
+	for _, v := range []string{a.dbPath, os.Getenv("HANOIWATCH_DB")} {
+		if v != "" {
+			return databaseAt(v), nil
+		}
 	}
-	if path == "" {
-		path = a.cfg.Storage.Path
+	if a.cfg.Storage.Driver == config.DriverPostgres {
+		return database{config.DriverPostgres, a.cfg.Storage.DSN}, nil
 	}
-	return path, nil
+	return database{config.DriverBBolt, a.cfg.Storage.Path}, nil
 }
 
 // load reads the configuration (or the defaults) and opens the store.
 func (a *app) load() error {
-	path, err := a.configure()
+	db, err := a.configure()
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(path, store.Options{Retention: store.Retention{
-		MaxSnapshots: a.cfg.Storage.Retention.MaxSnapshots, MaxAge: a.cfg.Storage.Retention.MaxAge}})
+	s, err := db.open(store.Options{Retention: retention(a.cfg.Storage)})
 	if err != nil {
 		return err
 	}
+	a.shared = db.driver == config.DriverPostgres
 	return a.useStore(s)
 }
 

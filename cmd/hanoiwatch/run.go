@@ -168,10 +168,18 @@ func (a *app) run(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	var poll <-chan time.Time // the shared watch list's changes, made by other processes
+	if a.shared {
+		t := time.NewTicker(watchlistPoll)
+		defer t.Stop()
+		poll = t.C
+	}
 	for ctx.Err() == nil {
 		select {
 		case <-hup:
 			d.reload()
+		case <-poll:
+			d.refresh()
 		case <-ctx.Done():
 		}
 	}
@@ -267,6 +275,28 @@ func (d *daemon) apply(why string) error {
 	}
 	d.a.log.Info(why, "sources", len(srcs))
 	return nil
+}
+
+// watchlistPoll is how often a daemon on a shared database reads the watch list again: a
+// source added or removed from another machine (the CLI, another daemon's API, its
+// discovery) is scheduled or dropped here within this time.
+const watchlistPoll = 5 * time.Second
+
+// refresh applies the shared watch list's changes made by other processes, if any.
+func (d *daemon) refresh() {
+	srcs, err := d.a.sources()
+	if err != nil {
+		d.a.log.Warn("reading the shared watch list", "err", err)
+		return
+	}
+	d.mu.Lock()
+	same := slices.EqualFunc(srcs, d.sources, func(x, y watcher.Source) bool {
+		return x.Name == y.Name && x.URL == y.URL && x.Schedule == y.Schedule
+	})
+	d.mu.Unlock()
+	if !same {
+		d.apply("watch list changed in the shared database")
+	}
 }
 
 func (d *daemon) setSources(srcs []watcher.Source) []watcher.Source {
