@@ -1,7 +1,11 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,4 +68,46 @@ func TestPostgresUnreachable(t *testing.T) {
 			t.Errorf("%s on an unreachable server: %v", cmd, err)
 		}
 	}
+}
+
+// TestServePostgres: the dashboard and the API served from a PostgreSQL database (a demo
+// database migrated into it) answer as they do from the bbolt file.
+func TestServePostgres(t *testing.T) {
+	file := demoDB(t)
+	dsn := pgtest.DSN(t)
+	if _, errOut, err := hw(t, "migrate", "--from", file, "--to", dsn); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errOut)
+	}
+	fromFile, fromPG := serveDB(t, file), serveDB(t, dsn)
+	for _, path := range []string{"/api/sources", "/api/sources/vtv", "/api/sources/vtv/diff", "/api/figures", "/api/events", "/sources/vtv"} {
+		want, got := get(t, fromFile+path), get(t, fromPG+path)
+		if got != want {
+			t.Errorf("%s served from PostgreSQL differs from the file's:\n%s\nwant\n%s", path, got, want)
+		}
+	}
+	// The board's charts end at the time of the request: their points, and what each says,
+	// must be the same.
+	points := regexp.MustCompile(`<title>[^<]*</title>`)
+	want, got := points.FindAllString(get(t, fromFile+"/figures"), -1), points.FindAllString(get(t, fromPG+"/figures"), -1)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("the figures board's points from PostgreSQL:\n%v\nwant\n%v", got, want)
+	}
+	if page := get(t, fromPG+"/sources/vtv"); !strings.Contains(page, "<del>65</del>") {
+		t.Errorf("vtv's page from PostgreSQL lacks the edit 65 → 72:\n%s", page)
+	}
+}
+
+// get returns the body of a 200 answer.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v\n%s", url, resp.StatusCode, err, body)
+	}
+	return string(body)
 }
