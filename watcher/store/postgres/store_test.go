@@ -431,3 +431,31 @@ func TestDumpLoad(t *testing.T) {
 		t.Fatalf("runs of the copy after a change: %+v", runs)
 	}
 }
+
+// TestStatesTogether: State calls made at once, some read together (see State), each get
+// their own source's state, and a source never checked the zero State.
+func TestStatesTogether(t *testing.T) {
+	db := open(t, pgtest.DSN(t), store.Options{})
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	const sources = 40
+	for i := range sources {
+		mustRecord(t, db, changed(fmt.Sprintf("s%d", i), fmt.Sprintf("text %d", i), t0.Add(time.Duration(i)*time.Minute)))
+	}
+	var wg sync.WaitGroup
+	for round := range 5 {
+		for i := range sources + 1 { // s<sources> was never checked
+			wg.Go(func() {
+				name := fmt.Sprintf("s%d", i)
+				st, err := db.State(name)
+				want := time.Time{}
+				if i < sources {
+					want = t0.Add(time.Duration(i) * time.Minute)
+				}
+				if err != nil || !st.LastCheck.Equal(want) {
+					t.Errorf("round %d: State(%s) = last check %v, %v; want %v", round, name, st.LastCheck, err, want)
+				}
+			})
+		}
+	}
+	wg.Wait()
+}
