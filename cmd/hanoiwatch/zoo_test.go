@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fixture"
 	"hanoiwatch/watcher/store"
 )
@@ -27,11 +28,43 @@ func TestZooCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg, names := zooConfig(t, dir, list)
+	for _, r := range zooReads(t, cfg, db, names) {
+		c, n, out, err := r.args, r.source, r.out, r.err
+		switch {
+		case n == "":
+			if err != nil || out == "" {
+				t.Errorf("%s: %v\n%s", strings.Join(c, " "), err, out)
+			}
+		case err != nil && (n == "waiting" || n == "blocked"):
+			// Never fetched: the message says so.
+			if !strings.Contains(err.Error(), "no snapshots") {
+				t.Errorf("%s: %v", strings.Join(c, " "), err)
+			}
+		case err != nil && c[0] == "diff":
+			// One snapshot: nothing to compare.
+			if !strings.Contains(err.Error(), "only one snapshot") {
+				t.Errorf("%s: %v", strings.Join(c, " "), err)
+			}
+		case err != nil && c[0] == "figures" && n == "un":
+			if !strings.Contains(err.Error(), "official record") {
+				t.Errorf("%s: %v", strings.Join(c, " "), err)
+			}
+		case err != nil || out == "":
+			t.Errorf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+}
+
+// zooConfig writes a config that declares the zoo's configured sources of list, and the
+// removed one, and returns its path and the names of the sources to read.
+func zooConfig(t *testing.T, dir string, list []watcher.Source) (string, []string) {
+	t.Helper()
 	var b strings.Builder
 	b.WriteString("discovery:\n  enabled: false\nstorage:\n  retention:\n    max_snapshots: 3\nsources:\n")
 	names := []string{"removed"}
 	for _, s := range append(list, fixture.ZooRemoved) {
-		if s.Origin == "discovered" {
+		if s.Origin != "config" {
 			names = append(names, s.Name)
 			continue
 		}
@@ -47,38 +80,35 @@ func TestZooCommands(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) (string, error) {
-		out, _, err := hw(t, append(args, "--config", cfg, "--db", db)...)
-		return out, err
+	return cfg, names
+}
+
+// zooRead is one read command's answer: source is "" for the commands of the whole list.
+type zooRead struct {
+	args   []string
+	source string
+	out    string
+	err    error
+}
+
+// zooReads runs every read command on the database, and every per-source one on each
+// named source.
+func zooReads(t *testing.T, cfg, db string, names []string) []zooRead {
+	t.Helper()
+	var out []zooRead
+	run := func(source string, args ...string) {
+		o, _, err := hw(t, append(args, "--config", cfg, "--db", db)...)
+		out = append(out, zooRead{args, source, o, err})
 	}
 	for _, c := range [][]string{{"sources"}, {"sources", "--json"}, {"figures"}, {"figures", "--json"}, {"coverage"},
 		{"coverage", "--json"}, {"treaty"}, {"treaty", "--json"}, {"outbox"}} {
-		if out, err := run(c...); err != nil || out == "" {
-			t.Errorf("%s: %v\n%s", strings.Join(c, " "), err, out)
-		}
+		run("", c...)
 	}
 	for _, n := range names {
 		for _, c := range [][]string{{"snapshots", n}, {"snapshots", n, "--json"}, {"show", n}, {"show", n, "--json"},
 			{"diff", n}, {"diff", n, "--json"}, {"figures", n}, {"figures", n, "--json"}} {
-			out, err := run(c...)
-			switch {
-			case err != nil && (n == "waiting" || n == "blocked"):
-				// Never fetched: the message says so.
-				if !strings.Contains(err.Error(), "no snapshots") {
-					t.Errorf("%s: %v", strings.Join(c, " "), err)
-				}
-			case err != nil && c[0] == "diff":
-				// One snapshot: nothing to compare.
-				if !strings.Contains(err.Error(), "only one snapshot") {
-					t.Errorf("%s: %v", strings.Join(c, " "), err)
-				}
-			case err != nil && c[0] == "figures" && n == "un":
-				if !strings.Contains(err.Error(), "official record") {
-					t.Errorf("%s: %v", strings.Join(c, " "), err)
-				}
-			case err != nil || out == "":
-				t.Errorf("%s: %v\n%s", strings.Join(c, " "), err, out)
-			}
+			run(n, c...)
 		}
 	}
+	return out
 }

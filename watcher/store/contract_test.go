@@ -18,3 +18,8 @@ func bbolt(t *testing.T) storetest.Storage {
 	path := filepath.Join(t.TempDir(), "hw.db")
 	return storetest.Storage{Open: func(opt store.Options) (store.DB, error) { return store.Open(path, opt) }}
 }
+
+// TestDumpContract copies a database with every kind of history from bbolt to bbolt.
+func TestDumpContract(t *testing.T) {
+	storetest.RunDump(t, bbolt, bbolt)
+}

@@ -471,7 +471,9 @@ func findPending(tx *bbolt.Tx, d watcher.Delivery) (*bbolt.Bucket, []byte, error
 	return nil, nil, fmt.Errorf("outbox %s: pending delivery %s: %w", d.Endpoint, d.ID, watcher.ErrNotFound)
 }
 
-// bury appends d to its endpoint's dead-letter list.
+// bury appends d to its endpoint's dead-letter list, numbered from its endpoint's queue:
+// an endpoint's pending and dead deliveries share one sequence, so that a dump (dump.go)
+// keys each delivery by its number alone, whichever list holds it.
 func bury(tx *bbolt.Tx, d watcher.Delivery) error {
 	d.State = watcher.DeliveryDead
 	dead, err := tx.CreateBucketIfNotExists(bDead)
@@ -482,7 +484,53 @@ func bury(tx *bbolt.Tx, d watcher.Delivery) error {
 	if err != nil {
 		return fmt.Errorf("dead %s: %w", d.Endpoint, err)
 	}
-	return appendJSON(b, d)
+	q, err := tx.Bucket(bOutbox).CreateBucketIfNotExists([]byte(d.Endpoint))
+	if err != nil {
+		return fmt.Errorf("outbox %s: %w", d.Endpoint, err)
+	}
+	seq, err := q.NextSequence()
+	if err != nil {
+		return err
+	}
+	return putJSON(b, be8(seq), d)
+}
+
+// upgrade5 renumbers the dead deliveries of a schema-5 file, whose dead-letter lists
+// counted apart from their queues, from their endpoint's queue (see bury), in their order.
+func upgrade5(tx *bbolt.Tx) error {
+	dead := tx.Bucket(bDead)
+	var eps [][]byte
+	if err := dead.ForEachBucket(func(k []byte) error {
+		eps = append(eps, bytes.Clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		b := dead.Bucket(ep)
+		var vs [][]byte
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.First() {
+			vs = append(vs, bytes.Clone(v))
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		q, err := tx.Bucket(bOutbox).CreateBucketIfNotExists(ep)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			seq, err := q.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := b.Put(be8(seq), v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func clearGone(tx *bbolt.Tx, endpoint string) error {

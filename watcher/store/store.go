@@ -49,8 +49,9 @@ import (
 // Schema is the version of the layout this code reads and writes. Open upgrades files of
 // schema 1, which kept each state in its source's bucket and a record per check, of
 // schema 2, which wrote the states bucket in JSON, of schema 3, which did not index the
-// events, and of schema 4, which indexed them by source only.
-const Schema = 5
+// events, of schema 4, which indexed them by source only, and of schema 5, which
+// numbered dead deliveries apart from their queues.
+const Schema = 6
 
 // MaxChecks is how many runs of the check log are kept per source (see watcher.Check): a run
 // stands for any number of checks with one outcome, so this is months of history, bounded so
@@ -168,28 +169,25 @@ func Open(path string, opt Options) (*Store, error) {
 			}
 		}
 		m := tx.Bucket(bMeta)
-		switch string(m.Get([]byte("schema"))) {
+		// Each schema's steps up to this one, in order.
+		var steps []func(*bbolt.Tx) error
+		switch v := string(m.Get([]byte("schema"))); v {
 		case "1":
-			if err := upgrade1(tx); err != nil {
-				return fmt.Errorf("upgrading schema 1: %w", err)
-			}
-			if err := upgrade3(tx); err != nil {
-				return fmt.Errorf("upgrading schema 3: %w", err)
-			}
+			steps = []func(*bbolt.Tx) error{upgrade1, upgrade3, upgrade5}
 		case "2":
-			if err := upgrade2(tx); err != nil {
-				return fmt.Errorf("upgrading schema 2: %w", err)
-			}
-			if err := upgrade3(tx); err != nil {
-				return fmt.Errorf("upgrading schema 3: %w", err)
-			}
+			steps = []func(*bbolt.Tx) error{upgrade2, upgrade3, upgrade5}
 		case "3", "4":
-			if err := upgrade3(tx); err != nil {
-				return fmt.Errorf("upgrading schema %s: %w", m.Get([]byte("schema")), err)
-			}
+			steps = []func(*bbolt.Tx) error{upgrade3, upgrade5}
+		case "5":
+			steps = []func(*bbolt.Tx) error{upgrade5}
 		case "":
 		default:
 			return nil // checkSchema names it
+		}
+		for _, step := range steps {
+			if err := step(tx); err != nil {
+				return fmt.Errorf("upgrading schema %s: %w", m.Get([]byte("schema")), err)
+			}
 		}
 		return m.Put([]byte("schema"), []byte(strconv.Itoa(Schema)))
 	})
