@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/cluster"
 )
 
 // Queue is where the dispatcher finds its work.
@@ -99,6 +101,13 @@ type Dispatcher struct {
 
 	// Jitter returns a number in [0, 1); nil for math/rand. Tests fix it.
 	Jitter func() float64
+
+	// Leases, when set, keeps each endpoint's queue to one process at a time among those
+	// that share the database (see watcher/cluster): a process drains an endpoint only
+	// while it holds the lease "outbox:ENDPOINT", so the endpoint still gets its events
+	// one after the other, in order. A send cut short by a lost lease is not recorded and
+	// is sent again, with the same id, by the next holder. nil: this process alone.
+	Leases cluster.Leases
 }
 
 const (
@@ -117,7 +126,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.orphans()
 	var wg sync.WaitGroup
 	for _, ep := range d.endpoints() {
-		wg.Go(func() { d.loop(ctx, ep) })
+		if d.Leases == nil {
+			wg.Go(func() { d.loop(ctx, ep) })
+			continue
+		}
+		wg.Go(func() {
+			cluster.Hold(ctx, d.Leases, "outbox:"+ep, cluster.LeaseTTL, func(ctx context.Context) { d.loop(ctx, ep) })
+		})
 	}
 	wg.Wait()
 	return nil
@@ -148,7 +163,8 @@ func (d *Dispatcher) loop(ctx context.Context, ep string) {
 
 // Flush tries every delivery due now once, endpoint by endpoint in parallel, and returns
 // when none is due: what a one-shot `check` does after its run. Failed deliveries stay in
-// the outbox for the next run; the error is for the store only.
+// the outbox for the next run; the error is for the store only. With Leases, an endpoint
+// whose lease another process holds is left to that process.
 func (d *Dispatcher) Flush(ctx context.Context) error {
 	if d.Store == nil {
 		return errors.New("notify: dispatcher without a store")
@@ -161,7 +177,14 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 	)
 	for _, ep := range d.endpoints() {
 		wg.Go(func() {
-			if _, err := d.drain(ctx, ep); err != nil {
+			var err error
+			if d.Leases == nil {
+				_, err = d.drain(ctx, ep)
+			} else {
+				_, lerr := cluster.Once(ctx, d.Leases, "outbox:"+ep, cluster.LeaseTTL, func(ctx context.Context) { _, err = d.drain(ctx, ep) })
+				err = cmp.Or(err, lerr)
+			}
+			if err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()

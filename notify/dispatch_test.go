@@ -705,3 +705,85 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("default policy gives up after %v to %v (%v on average)", lo, hi, mid)
 	}
 }
+
+// leaseTable is the named leases of a database several processes share, in memory; each
+// process sees it through a leaseHolder of its own.
+type leaseTable struct {
+	mu     sync.Mutex
+	holder map[string]string
+	until  map[string]time.Time
+}
+
+type leaseHolder struct {
+	t  *leaseTable
+	me string
+}
+
+func (l leaseHolder) Lease(_ context.Context, name string, ttl time.Duration) (bool, error) {
+	l.t.mu.Lock()
+	defer l.t.mu.Unlock()
+	if h := l.t.holder[name]; h != l.me && time.Now().Before(l.t.until[name]) {
+		return false, nil
+	}
+	l.t.holder[name], l.t.until[name] = l.me, time.Now().Add(ttl)
+	return true, nil
+}
+
+func (l leaseHolder) Release(_ context.Context, name string) error {
+	l.t.mu.Lock()
+	defer l.t.mu.Unlock()
+	if l.t.holder[name] == l.me {
+		delete(l.t.until, name)
+	}
+	return nil
+}
+
+// TestLeasedDispatchers: two daemons' dispatchers on one outbox, each endpoint under a
+// lease, deliver every event once, in order, one request at a time.
+func TestLeasedDispatchers(t *testing.T) {
+	var inflight, most int
+	var mu sync.Mutex
+	rcv := newReceiver(t, func(int, string) int { return http.StatusNoContent })
+	counted := rcv.srv.Config.Handler
+	rcv.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inflight++
+		most = max(most, inflight)
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		counted.ServeHTTP(w, r)
+		mu.Lock()
+		inflight--
+		mu.Unlock()
+	})
+	fx := newFixture(t, webhookEndpoint("hook", rcv.srv.URL+"/in"))
+	ids := fx.record("vtv", 20)
+	table := &leaseTable{holder: map[string]string{}, until: map[string]time.Time{}}
+	_, other, err := FromConfig(func() config.Config {
+		c := config.Default()
+		c.Notify.Endpoints = []config.Endpoint{webhookEndpoint("hook", rcv.srv.URL+"/in")}
+		return c
+	}(), fx.store, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Now, other.Poll = fx.clock.Now, 10*time.Millisecond
+	fx.d.Poll = 10 * time.Millisecond
+	fx.d.Leases, other.Leases = leaseHolder{table, "a"}, leaseHolder{table, "b"}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, d := range []*Dispatcher{fx.d, other} {
+		wg.Go(func() { d.Run(ctx) })
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, taken, _ := rcv.got(); len(taken) < len(ids) && time.Now().Before(deadline); _, taken, _ = rcv.got() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // a duplicate would come now
+	cancel()
+	wg.Wait()
+	seen, _, _ := rcv.got()
+	if strings.Join(seen, " ") != strings.Join(ids, " ") || most != 1 {
+		t.Fatalf("received %v, %d at once; want %v once each, in order, one at a time", seen, most, ids)
+	}
+}

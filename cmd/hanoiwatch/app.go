@@ -16,11 +16,13 @@ import (
 	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/article"
+	"hanoiwatch/watcher/cluster"
 	"hanoiwatch/watcher/fetch"
 	"hanoiwatch/watcher/render"
 	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/store"
+	"hanoiwatch/watcher/store/postgres"
 	"hanoiwatch/watcher/treaty"
 	"hanoiwatch/watcher/watchlist"
 	"hanoiwatch/watcher/web/client"
@@ -51,8 +53,12 @@ type app struct {
 	// made by the first pipeline that needs it and closed by close.
 	browser  *render.Browser
 	store    store.DB
-	demoMark *store.Demo // the store was made by `hanoiwatch demo`: what it watched
-	log      *slog.Logger
+	coord    cluster.Coordinator // how the work is shared with the other processes on the store
+	demoMark *store.Demo         // the store was made by `hanoiwatch demo`: what it watched
+	// shared: the database is PostgreSQL, which other daemons and commands change too
+	// (sources added or removed from any machine).
+	shared bool
+	log    *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -108,41 +114,43 @@ With no --config it watches the five seeded articles embedded in the binary.`,
 	return root
 }
 
-// configure reads the configuration (or the defaults), sets up the log and returns the
-// database path: --db, else $HANOIWATCH_DB, else storage.path.
-func (a *app) configure() (string, error) {
+// configure reads the configuration (or the defaults), sets up the log and returns where
+// the database is: --db, else $HANOIWATCH_DB (a file, or a postgres:// address), else the
+// config's storage (storage.dsn with driver postgres, else storage.path).
+func (a *app) configure() (database, error) {
 	c := config.Default()
 	if a.cfgPath != "" {
 		var err error
 		if c, err = config.Load(a.cfgPath); err != nil {
-			return "", err
+			return database{}, err
 		}
 	}
 	if err := a.useConfig(c); err != nil {
-		return "", err
+		return database{}, err
 	}
 	a.log = a.logger(a.cfg.Log)
-	path := a.dbPath
-	if path == "" {
-		path = os.Getenv("HANOIWATCH_DB")
+	for _, v := range []string{a.dbPath, os.Getenv("HANOIWATCH_DB")} {
+		if v != "" {
+			return databaseAt(v), nil
+		}
 	}
-	if path == "" {
-		path = a.cfg.Storage.Path
+	if a.cfg.Storage.Driver == config.DriverPostgres {
+		return database{config.DriverPostgres, a.cfg.Storage.DSN}, nil
 	}
-	return path, nil
+	return database{config.DriverBBolt, a.cfg.Storage.Path}, nil
 }
 
 // load reads the configuration (or the defaults) and opens the store.
 func (a *app) load() error {
-	path, err := a.configure()
+	db, err := a.configure()
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(path, store.Options{Retention: store.Retention{
-		MaxSnapshots: a.cfg.Storage.Retention.MaxSnapshots, MaxAge: a.cfg.Storage.Retention.MaxAge}})
+	s, err := db.open(store.Options{Retention: retention(a.cfg.Storage)})
 	if err != nil {
 		return err
 	}
+	a.shared = db.driver == config.DriverPostgres
 	return a.useStore(s)
 }
 
@@ -305,6 +313,9 @@ func (a *app) fetcher() (*fetch.Fetcher, error) {
 			AllowPrivate: d.AllowPrivate, Logger: a.log}
 		if a.store != nil {
 			opt.RobotsCache = a.store
+			if c := a.coordinator(); c.Shared() {
+				opt.Gate = c
+			}
 		}
 		f, err := fetch.New(opt)
 		if err != nil {
@@ -313,6 +324,27 @@ func (a *app) fetcher() (*fetch.Fetcher, error) {
 		a.fetch = f
 	}
 	return a.fetch, nil
+}
+
+// coordinated is a store several processes share, and the coordinator of this process on it
+// (PostgreSQL): request is the longest one request may take.
+type coordinated interface {
+	Coordinator(request time.Duration) *postgres.Coord
+}
+
+// coordinator returns how this process shares the work with the others on the open store:
+// claims, leases and per-host slots in a PostgreSQL database, made once; Local for a store
+// held alone (bbolt) or none open yet.
+func (a *app) coordinator() cluster.Coordinator {
+	if a.coord != nil {
+		return a.coord
+	}
+	db, ok := a.store.(coordinated)
+	if !ok {
+		return cluster.Local{}
+	}
+	a.coord = db.Coordinator(a.cfg.Defaults.Timeout)
+	return a.coord
 }
 
 // renderer returns the process's browser, made from the config the process started with on
@@ -347,6 +379,9 @@ func (a *app) notifier() (watcher.Router, *notify.Dispatcher, error) {
 		r, d, err := notify.FromConfig(a.cfg, a.store, a.log)
 		if err != nil {
 			return nil, nil, err
+		}
+		if c := a.coordinator(); c.Shared() {
+			d.Leases = c
 		}
 		a.router, a.disp = r, d
 	}

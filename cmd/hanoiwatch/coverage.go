@@ -21,6 +21,7 @@ import (
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
 	"hanoiwatch/watcher/report"
+	"hanoiwatch/watcher/schedule"
 )
 
 // discoverParallel is how many discovery jobs `discover` runs at once. The jobs of one
@@ -251,7 +252,8 @@ func (d *daemon) scheduleDiscovery(ctx context.Context, disc *discover.Discovere
 			a.log.Error("discovery job not scheduled", "job", j.Name, "schedule", spec, "err", err)
 			continue
 		}
-		c.Schedule(sched, cron.FuncJob(func() { d.discoverJob(ctx, disc, j) }))
+		lease := schedule.Lease(schedule.Period(sched), 0)
+		c.Schedule(sched, cron.FuncJob(func() { d.discoverJob(ctx, disc, j, lease) }))
 		n++
 	}
 	c.Start()
@@ -259,9 +261,27 @@ func (d *daemon) scheduleDiscovery(ctx context.Context, disc *discover.Discovere
 	return func() { <-c.Stop().Done() }
 }
 
-// discoverJob runs one job and records what it found.
-func (d *daemon) discoverJob(ctx context.Context, disc *discover.Discoverer, j discover.Job) {
+// discoverJob runs one job and records what it found. Among daemons sharing the database,
+// a turn of the job is claimed, as a source's turn is (see schedule.Lease): the job runs
+// once a period in the cluster, by whichever daemon's turn comes first, and a run still
+// going when its claim ends is canceled, so that no two daemons run one job at once.
+func (d *daemon) discoverJob(ctx context.Context, disc *discover.Discoverer, j discover.Job, lease time.Duration) {
 	a := d.a
+	if c := a.coordinator(); c.Shared() {
+		asked := time.Now()
+		ok, err := c.Claim(ctx, "discovery:"+j.Name, lease)
+		if err != nil {
+			a.log.Error("discovery job not run", "job", j.Name, "err", err)
+			return
+		}
+		if !ok {
+			a.log.Debug("discovery job run by another daemon this turn", "job", j.Name)
+			return
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, asked.Add(lease))
+		defer cancel()
+	}
 	found, err := disc.Run(ctx, j)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -114,19 +114,16 @@ read-only; stop the daemon first, or export from a copy.`,
 // openReadOnly opens the database read-only for a command that reads the file itself
 // (export, archive): it must never change it.
 func (a *app) openReadOnly(command string) (store.DB, error) {
-	path, err := a.configure()
+	db, err := a.configure()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("%s: no database at %s", command, path)
-	}
-	s, err := store.Open(path, store.Options{ReadOnly: true})
+	s, err := db.open(store.Options{ReadOnly: true})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("%w\n(%s reads the file itself: stop `hanoiwatch run`, or give it a copy of the file)", err, command)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", command, err)
 	}
 	a.store = s
 	return s, nil

@@ -37,6 +37,7 @@ func TestReadmeConfigExamples(t *testing.T) {
 	t.Setenv("HANOIWATCH_SLACK_URL", "slack://hook:T00000000-B00000000-XXXXXXXXXXXXXXXXXXXXXXXX@webhook")
 	t.Setenv("HANOIWATCH_WAYBACK_ACCESS", "AccessKey1")
 	t.Setenv("HANOIWATCH_WAYBACK_SECRET", "SecretKey1")
+	t.Setenv("HANOIWATCH_PG_PASSWORD", "pg-password")
 	ys := blocks(readme(t), "yaml")
 	if len(ys) == 0 {
 		t.Fatal("no yaml example in the README")

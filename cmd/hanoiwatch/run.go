@@ -21,6 +21,7 @@ import (
 	"hanoiwatch/config"
 	"hanoiwatch/notify"
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/cluster"
 	"hanoiwatch/watcher/schedule"
 	"hanoiwatch/watcher/watchlist"
 	"hanoiwatch/watcher/wayback"
@@ -99,6 +100,11 @@ func (a *app) run(ctx context.Context) error {
 	disp.Observer = notify.NewMetrics(reg, a.store, slices.Sorted(maps.Keys(disp.Senders)), a.log)
 	d.sched = &schedule.Scheduler{States: a.store, Parse: config.ParseSchedule, Default: a.cfg.Defaults.Schedule,
 		Discovered: a.cfg.Defaults.DiscoveredSchedule, Log: a.log, Observe: d.mets.Observe}
+	// Daemons sharing the database check each turn of a source once between them.
+	coord := a.coordinator()
+	if coord.Shared() {
+		d.sched.Claims = coord
+	}
 	w, srcs, err := d.load()
 	if err != nil {
 		return err
@@ -131,7 +137,16 @@ func (a *app) run(ctx context.Context) error {
 	if wb := a.cfg.Archive.Wayback; wb.Enabled() {
 		arch := &wayback.Archiver{Endpoint: wb.Endpoint, AccessKey: wb.AccessKey, SecretKey: wb.SecretKey, Store: a.store,
 			Router: router, Client: &http.Client{}, Log: a.log}
-		go func() { archived <- arch.Run(dctx) }()
+		if coord.Shared() {
+			// One daemon at a time works through the shared queue: two would submit the
+			// same job.
+			go func() {
+				cluster.Hold(dctx, coord, "wayback", cluster.LeaseTTL, func(ctx context.Context) { arch.Run(ctx) })
+				archived <- nil
+			}()
+		} else {
+			go func() { archived <- arch.Run(dctx) }()
+		}
 	} else {
 		archived <- nil
 	}
@@ -153,10 +168,18 @@ func (a *app) run(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	var poll <-chan time.Time // the shared watch list's changes, made by other processes
+	if a.shared {
+		t := time.NewTicker(watchlistPoll)
+		defer t.Stop()
+		poll = t.C
+	}
 	for ctx.Err() == nil {
 		select {
 		case <-hup:
 			d.reload()
+		case <-poll:
+			d.refresh()
 		case <-ctx.Done():
 		}
 	}
@@ -252,6 +275,28 @@ func (d *daemon) apply(why string) error {
 	}
 	d.a.log.Info(why, "sources", len(srcs))
 	return nil
+}
+
+// watchlistPoll is how often a daemon on a shared database reads the watch list again: a
+// source added or removed from another machine (the CLI, another daemon's API, its
+// discovery) is scheduled or dropped here within this time.
+const watchlistPoll = 5 * time.Second
+
+// refresh applies the shared watch list's changes made by other processes, if any.
+func (d *daemon) refresh() {
+	srcs, err := d.a.sources()
+	if err != nil {
+		d.a.log.Warn("reading the shared watch list", "err", err)
+		return
+	}
+	d.mu.Lock()
+	same := slices.EqualFunc(srcs, d.sources, func(x, y watcher.Source) bool {
+		return x.Name == y.Name && x.URL == y.URL && x.Schedule == y.Schedule
+	})
+	d.mu.Unlock()
+	if !same {
+		d.apply("watch list changed in the shared database")
+	}
 }
 
 func (d *daemon) setSources(srcs []watcher.Source) []watcher.Source {

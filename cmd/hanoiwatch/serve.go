@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"hanoiwatch/config"
 	"hanoiwatch/watcher/store"
 	"hanoiwatch/watcher/web"
 )
@@ -65,19 +66,21 @@ const (
 	serveMemoryLimit = 96 << 20
 )
 
-// loadReadOnly is load for serve: the same config and database path, but the file is
-// opened read-only, so that browsing can never change it, and must exist already.
+// loadReadOnly is load for serve: the same config and database, but opened read-only, so
+// that browsing can never change it, and it must exist already.
 func (a *app) loadReadOnly() error {
-	path, err := a.configure()
+	db, err := a.configure()
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("serve: no database at %s (run `hanoiwatch check`, or `hanoiwatch demo --db %s`, first)", path, path)
+	s, err := db.open(store.Options{ReadOnly: true})
+	if err != nil && db.driver == config.DriverBBolt {
+		if _, serr := os.Stat(db.addr); serr != nil {
+			return fmt.Errorf("serve: no database at %s (run `hanoiwatch check`, or `hanoiwatch demo --db %s`, first)", db, db)
+		}
 	}
-	s, err := store.Open(path, store.Options{ReadOnly: true})
 	if err != nil {
-		return err
+		return fmt.Errorf("serve: %w", err)
 	}
 	return a.useStore(s)
 }

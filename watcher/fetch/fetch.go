@@ -48,6 +48,20 @@ type Options struct {
 	Proxy        func(*http.Request) (*url.URL, error)                             // nil: http.ProxyFromEnvironment
 	Now          func() time.Time                                                  // robots.txt expiry; nil: time.Now
 	Logger       *slog.Logger                                                      // robots cache failures; nil discards
+	// Gate, when set, holds PerHost and Delay for all the processes that share the
+	// database (see watcher/cluster): each request waits for one of the host's slots and
+	// for its turn there. The gate applies to loopback hosts as to others: several daemons
+	// on one machine share its loopback servers, and the per-host limits of a cluster are
+	// tested on them. The fetcher's own limit stays (at most PerHost of this process's
+	// requests, LoopbackParallelism to a loopback host) but without its delay, which the
+	// gate spaces across the processes.
+	Gate Gate
+}
+
+// Gate bounds the requests to one host made by several processes together; see
+// watcher/cluster.
+type Gate interface {
+	Host(ctx context.Context, host string, perHost int, delay time.Duration) (release func(), err error)
 }
 
 // Fetcher gets pages for every part of the process: one colly collector per host, so that
@@ -142,9 +156,16 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (*watcher.Page, error) {
 
 // get makes the request, robots.txt aside.
 func (f *Fetcher) get(ctx context.Context, r Request) (*watcher.Page, error) {
-	base, err := f.collector(r.URL)
+	base, host, err := f.collector(r.URL)
 	if err != nil {
 		return nil, err
+	}
+	if f.opt.Gate != nil {
+		release, err := f.opt.Gate.Host(ctx, host, f.opt.PerHost, f.opt.Delay)
+		if err != nil {
+			return nil, fmt.Errorf("GET %s: waiting for the host's turn: %w", r.URL, err)
+		}
+		defer release()
 	}
 	fl := &inflight{vet: r.Redirect}
 	c := base.Clone() // shares the host's backend and limit; carries this fetch's context and callbacks
@@ -218,27 +239,32 @@ type inflightKey struct{}
 // per-host limit without either problem; its transport applies that host's address rule.
 //
 // Politeness is owed to other people's servers. A loopback host is the operator's own (a
-// mirror, a test or benchmark server): it gets LoopbackParallelism and no delay.
-func (f *Fetcher) collector(rawURL string) (*colly.Collector, error) {
+// mirror, a test or benchmark server): it gets LoopbackParallelism and no delay. With a
+// Gate, the gate spaces the requests and the collector has no delay of its own.
+// It returns the collector and the host (name and port) it serves.
+func (f *Fetcher) collector(rawURL string) (*colly.Collector, string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("bad URL %q", rawURL)
+		return nil, "", fmt.Errorf("bad URL %q", rawURL)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c := f.hosts[u.Host]; c != nil {
-		return c, nil
+		return c, u.Host, nil
 	}
 	rule := &colly.LimitRule{DomainGlob: "*", Parallelism: f.opt.PerHost, Delay: f.opt.Delay}
 	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
 		rule.Parallelism, rule.Delay = LoopbackParallelism, 0
 	}
+	if f.opt.Gate != nil {
+		rule.Delay = 0
+	}
 	c := f.build(u.Hostname())
 	if err := c.Limit(rule); err != nil {
-		return nil, fmt.Errorf("limit %s: %w", u.Host, err)
+		return nil, "", fmt.Errorf("limit %s: %w", u.Host, err)
 	}
 	f.hosts[u.Host] = c
-	return c, nil
+	return c, u.Host, nil
 }
 
 // build makes the collector of the host own.

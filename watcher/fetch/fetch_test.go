@@ -727,3 +727,73 @@ func TestRobots(t *testing.T) {
 		}
 	}
 }
+
+// semGate is a Gate of one process: a slot per host, its asks recorded.
+type semGate struct {
+	mu       sync.Mutex
+	slots    map[string]chan struct{}
+	asked    []string
+	released atomic.Int32
+}
+
+func (g *semGate) Host(ctx context.Context, host string, perHost int, delay time.Duration) (func(), error) {
+	g.mu.Lock()
+	g.asked = append(g.asked, fmt.Sprintf("%s %d %s", host, perHost, delay))
+	if g.slots[host] == nil {
+		g.slots[host] = make(chan struct{}, 1)
+	}
+	slot := g.slots[host]
+	g.mu.Unlock()
+	select {
+	case slot <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return func() { <-slot; g.released.Add(1) }, nil
+}
+
+// TestGate: with a Gate, every request to a host waits for the gate, which gets the host
+// and the configured limits and bounds the requests in flight, on a loopback host too;
+// the fetcher's own delay is off (the gate spaces the requests), and every slot is freed
+// after the answer.
+func TestGate(t *testing.T) {
+	var inflight, peak atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inflight.Add(1)
+		defer inflight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(20 * time.Millisecond)
+		fmt.Fprint(w, "<p>ok</p>")
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, base := range []string{srv.URL, virtual.serve(t, "gate.test", h)} {
+		t.Run(base, func(t *testing.T) {
+			peak.Store(0)
+			g := &semGate{slots: map[string]chan struct{}{}}
+			f := newFetcher(t, fetch.Options{PerHost: 3, Delay: 2 * time.Second, Gate: g})
+			var wg sync.WaitGroup
+			start := time.Now()
+			for range 4 {
+				wg.Go(func() {
+					if _, err := f.Get(context.Background(), fetch.Request{URL: base + "/a"}); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			want := strings.TrimPrefix(base, "http://") + " 3 2s"
+			if len(g.asked) != 4 || g.asked[0] != want || g.released.Load() != 4 {
+				t.Fatalf("gate asked %q, %d released; want 4 asks of %q, all released", g.asked, g.released.Load(), want)
+			}
+			if peak.Load() != 1 {
+				t.Fatalf("%d requests in flight at once, want the gate's 1", peak.Load())
+			}
+			// Three slots of the fetcher's own would have held the fourth request for the 2 s delay.
+			if took := time.Since(start); took > time.Second {
+				t.Fatalf("4 requests took %s: the fetcher's own delay was added to the gate's", took)
+			}
+		})
+	}
+}

@@ -30,6 +30,12 @@ type States interface {
 	State(source string) (watcher.State, error)
 }
 
+// Claims hands out the turns of sources among the daemons that share a database (see
+// watcher/cluster): a turn is checked by the daemon whose claim is granted.
+type Claims interface {
+	Claim(ctx context.Context, name string, lease time.Duration) (bool, error)
+}
+
 // MaxJitter bounds the per-source offset added to every schedule.
 const MaxJitter = 15 * time.Minute
 
@@ -47,6 +53,10 @@ type Scheduler struct {
 	// Spread is the time over which the start-up turns of overdue sources are spread, in
 	// whole seconds; zero means a minute, under a second all in the first second.
 	Spread time.Duration
+	// Claims, when set, is asked for each turn before its check (see Lease); nil when
+	// this process holds the database alone. Checks on request (CheckNow) claim nothing:
+	// they are the operator's, and run whatever the cluster checked this period.
+	Claims Claims
 
 	mu      sync.Mutex
 	checker Checker
@@ -162,7 +172,7 @@ func (s *Scheduler) Update(checker Checker, sources []watcher.Source) error {
 		}
 		sched := jittered{scheds[src.Name], offset(src.Name, scheds[src.Name])}
 		e.sched = &tracked{Schedule: sched}
-		e.period = period(sched)
+		e.period = Period(sched)
 		e.id = s.cron.Schedule(e.sched, s.job(e))
 		if st.LastCheck.IsZero() || !sched.Next(st.LastCheck).After(time.Now()) {
 			overdue = append(overdue, e)
@@ -385,6 +395,14 @@ func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watc
 	if !planned.IsZero() {
 		lag = max(time.Since(planned), 0)
 	}
+	if s.Claims != nil && (regular || !planned.IsZero()) {
+		claimed, cancel, ok := s.claim(ctx, e, src.Name, lag, regular || adaptive)
+		if !ok {
+			return
+		}
+		defer cancel()
+		ctx = claimed
+	}
 	rec, err := checker.Check(ctx, src)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -402,6 +420,56 @@ func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watc
 	if s.Observe != nil {
 		s.Observe(src, rec, lag)
 	}
+}
+
+// Lease is how long a source's turn is claimed for among daemons: its period less a
+// margin, a quarter of the period and at most 30 s, so that the claim has expired when
+// the next turn comes (every daemon plans the same turns, see offset), though the claim
+// was taken a little after its turn (cron's wake-up, the database's answer). A turn
+// claimed lag after it was planned is claimed for that much less, so that its claim
+// still ends before the next turn. A source is thus checked once a period by the
+// cluster; a daemon that dies leaves its sources to the others at their next turn after
+// its claims expired, within a period and a lease of its death.
+//
+// The check runs under a context that ends with the claim: a check still running then
+// is canceled, records nothing, and cannot overlap another daemon's check of the next
+// turn. The fetch timeout (30 s by default) bounds a plain check well within the lease of
+// a period of a minute or more; with shorter periods the lease is the bound.
+func Lease(period, lag time.Duration) time.Duration {
+	return period - min(period/4, 30*time.Second) - lag
+}
+
+// claim asks for the turn of a source. It returns the check's context, which ends when
+// the claim does, and false when the turn is another daemon's, too late to claim, or the
+// claim failed. A regular turn's claim is shortened by its lag; a start-up turn's is not,
+// its plan being this daemon's own.
+func (s *Scheduler) claim(ctx context.Context, e *entry, name string, lag time.Duration, regular bool) (context.Context, context.CancelFunc, bool) {
+	s.mu.Lock()
+	period := e.period
+	if e.adaptive != nil {
+		period = e.adaptive.Min
+	}
+	s.mu.Unlock()
+	if !regular {
+		lag = 0
+	}
+	lease := Lease(period, lag)
+	if lease <= min(period/4, 30*time.Second) {
+		s.Log.Debug("turn too late to claim, left to the next", "source", name, "lag", lag)
+		return nil, nil, false
+	}
+	asked := time.Now() // the claim runs at most lease from now, by this clock
+	ok, err := s.Claims.Claim(ctx, "source:"+name, lease)
+	if err != nil {
+		s.Log.Error("claim turn", "source", name, "err", err)
+		return nil, nil, false
+	}
+	if !ok {
+		s.Log.Debug("turn claimed by another daemon", "source", name)
+		return nil, nil, false
+	}
+	c, cancel := context.WithDeadline(ctx, asked.Add(lease))
+	return c, cancel, true
 }
 
 // CheckNow checks a source at once, in the background. It fails for an unknown source; a
@@ -487,7 +555,7 @@ func (s *Scheduler) Stop(grace time.Duration) {
 // that share a second share a wake-up. With offsets to the nanosecond, 10 000 sources on
 // "@every 1m" woke it 167 times a second, and the sorting took more CPU than the checks.
 func offset(name string, sched cron.Schedule) time.Duration {
-	span := min(period(sched), MaxJitter) / time.Second
+	span := min(Period(sched), MaxJitter) / time.Second
 	if span <= 0 {
 		return 0
 	}
@@ -496,9 +564,9 @@ func offset(name string, sched cron.Schedule) time.Duration {
 	return time.Duration(h.Sum64()%uint64(span)) * time.Second
 }
 
-// period is the time between two turns of sched (the next two, for specs whose turns are
+// Period is the time between two turns of sched (the next two, for specs whose turns are
 // not evenly spaced).
-func period(sched cron.Schedule) time.Duration {
+func Period(sched cron.Schedule) time.Duration {
 	a := sched.Next(time.Now())
 	return sched.Next(a).Sub(a)
 }

@@ -383,3 +383,87 @@ func TestRecentCheckSkipsTurn(t *testing.T) {
 		t.Fatalf("a turn 40 minutes after the last check ran %d times", n)
 	}
 }
+
+// memClaims is the claims of a database several schedulers share, in memory.
+type memClaims struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+func (c *memClaims) Claim(_ context.Context, name string, lease time.Duration) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Now().Before(c.until[name]) {
+		return false, nil
+	}
+	c.until[name] = time.Now().Add(lease)
+	return true, nil
+}
+
+// TestClaims: two daemons with the same watch list check each source once a turn between
+// them, never both, and miss no turn: the claim of a turn has expired when the next comes.
+func TestClaims(t *testing.T) {
+	st := &states{m: map[string]watcher.State{}}
+	var srcs []watcher.Source
+	for i := range 6 {
+		name := fmt.Sprintf("s%d", i)
+		srcs = append(srcs, watcher.Source{Name: name, URL: "http://127.0.0.1/" + name, Schedule: "@every 1s"})
+		st.set(name, watcher.State{LastCheck: time.Now()}) // not overdue: regular turns only
+	}
+	claims := &memClaims{until: map[string]time.Time{}}
+	c := newChecker(50 * time.Millisecond)
+	var scheds []*Scheduler
+	for range 2 {
+		s := newScheduler(st)
+		s.Claims = claims
+		if err := s.Start(c, srcs); err != nil {
+			t.Fatal(err)
+		}
+		scheds = append(scheds, s)
+	}
+	start := time.Now()
+	time.Sleep(4200 * time.Millisecond)
+	for _, s := range scheds {
+		s.Stop(time.Second)
+	}
+	turns := int(time.Since(start) / time.Second) // 4, maybe 5 with the stop
+	for _, src := range srcs {
+		if n := c.count(src.Name); n < 4 || n > turns {
+			t.Errorf("%s checked %d times in %d turns of two daemons, want one a turn", src.Name, n, turns)
+		}
+	}
+	if c.overlap.Load() {
+		t.Error("a source was checked twice at once")
+	}
+}
+
+// TestLease: a claim ends a margin before the next turn, less the turn's lag.
+func TestLease(t *testing.T) {
+	for _, tc := range []struct{ period, lag, want time.Duration }{
+		{2 * time.Second, 0, 1500 * time.Millisecond},
+		{2 * time.Second, 200 * time.Millisecond, 1300 * time.Millisecond},
+		{time.Minute, 0, 45 * time.Second},
+		{time.Hour, 0, time.Hour - 30*time.Second},
+	} {
+		if got := Lease(tc.period, tc.lag); got != tc.want {
+			t.Errorf("Lease(%s, %s) = %s, want %s", tc.period, tc.lag, got, tc.want)
+		}
+	}
+}
+
+// TestClaimEndsCheck: a check still running when its claim ends is canceled, so that it
+// cannot overlap the next turn's check by another daemon.
+func TestClaimEndsCheck(t *testing.T) {
+	st := &states{m: map[string]watcher.State{"slow": {LastCheck: time.Now()}}}
+	s := newScheduler(st)
+	s.Claims = &memClaims{until: map[string]time.Time{}}
+	c := newChecker(5 * time.Second)
+	if err := s.Start(c, []watcher.Source{{Name: "slow", URL: "http://127.0.0.1/slow", Schedule: "@every 1s"}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	s.Stop(10 * time.Second)
+	if n := c.count("slow"); n != 0 || c.most != 1 {
+		t.Fatalf("%d checks recorded, %d at most at once; want none recorded, the first canceled at the end of its claim", n, c.most)
+	}
+}
