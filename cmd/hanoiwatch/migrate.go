@@ -27,7 +27,7 @@ type copyDB interface {
 
 // migrateBytes bounds the values a batch of migrate holds, whatever its count: a batch of
 // large bodies is written before it fills.
-const migrateBytes = 8 << 20
+const migrateBytes = 4 << 20
 
 func (a *app) migrateCmd() *cobra.Command {
 	var (
@@ -166,6 +166,8 @@ func (m *migration) copyAll(ctx context.Context) error {
 		var (
 			items []store.Item
 			size  int
+			start = time.Now()
+			n     = m.copied
 		)
 		flush := func() error {
 			if len(items) == 0 {
@@ -197,6 +199,7 @@ func (m *migration) copyAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(m.log, "%s: %d items copied in %s\n", kind, m.copied-n, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }

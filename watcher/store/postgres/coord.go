@@ -23,6 +23,9 @@ type Coord struct {
 	request time.Duration
 
 	ready sync.Map // host and slot count → struct{}: its rows exist
+	// This process's requests to a host, at most perHost: only that many of them ask
+	// the database for a slot, the others wait here without a query.
+	local sync.Map // host and slot count → chan struct{} of capacity perHost
 }
 
 // Coordinator returns the coordinator of this process. request is the longest one
@@ -92,10 +95,30 @@ func (c *Coord) Release(ctx context.Context, name string) error {
 // asking at once take different slots without waiting for each other) and, when delay is
 // set, the host's next start time in the same statement, then sleeps until that time.
 // Without a free slot it asks again a little later. The slot is held for the wait plus
-// c.request plus a margin: a holder that dies frees it then.
+// c.request plus a margin: a holder that dies frees it then. A request first waits for
+// one of this process's perHost places for the host, so that a burst of requests to one
+// host (a cron second's turns) polls the database perHost times at once, not once each.
 func (c *Coord) Host(ctx context.Context, host string, perHost int, delay time.Duration) (func(), error) {
 	perHost = max(perHost, 1)
-	if err := c.hostRows(ctx, host, perHost); err != nil {
+	key := fmt.Sprintf("%s\x00%d", host, perHost)
+	v, _ := c.local.LoadOrStore(key, make(chan struct{}, perHost))
+	place := v.(chan struct{})
+	select {
+	case place <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	release, err := c.host(ctx, host, key, perHost, delay)
+	if err != nil {
+		<-place
+		return nil, err
+	}
+	return func() { release(); <-place }, nil
+}
+
+// host is Host once this request has its place in the process.
+func (c *Coord) host(ctx context.Context, host, key string, perHost int, delay time.Duration) (func(), error) {
+	if err := c.hostRows(ctx, host, key, perHost); err != nil {
 		return nil, err
 	}
 	// Reserved starts are at most perHost·delay ahead: only slot holders reserve one.
@@ -173,9 +196,8 @@ func (c *Coord) hostSlot(ctx context.Context, host string, perHost int, delay, l
 	return slot, time.Duration(wait) * time.Microsecond, nil
 }
 
-// hostRows makes the host's rows, once per process and slot count.
-func (c *Coord) hostRows(ctx context.Context, host string, perHost int) error {
-	key := fmt.Sprintf("%s\x00%d", host, perHost)
+// hostRows makes the host's rows, once per process and slot count (key).
+func (c *Coord) hostRows(ctx context.Context, host, key string, perHost int) error {
 	if _, ok := c.ready.Load(key); ok {
 		return nil
 	}
