@@ -224,10 +224,12 @@ func load(ctx context.Context, tx pgx.Tx, it store.Item) error {
 			}
 			repeats = e.Run.Repeats
 		}
-		return exec(`INSERT INTO states (source, state, moved_to, run, run_key, run_repeats, run_last) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		return exec(`INSERT INTO states (source, state, moved_to, run, run_key, run_repeats, run_last, checked)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (source) DO UPDATE SET state = excluded.state, moved_to = excluded.moved_to, run = excluded.run,
-				run_key = excluded.run_key, run_repeats = excluded.run_repeats, run_last = excluded.run_last`,
-			it.Source, state, e.State.MovedTo, run, key, repeats, last)
+				run_key = excluded.run_key, run_repeats = excluded.run_repeats, run_last = excluded.run_last,
+				checked = excluded.checked`,
+			it.Source, state, e.State.MovedTo, run, key, repeats, last, nanos(e.State.LastCheck))
 	case store.ItemCheck:
 		var c watcher.Check
 		if err := json.Unmarshal(it.Value, &c); err != nil {

@@ -311,7 +311,7 @@ func (db *DB) flushLater() {
 	}
 }
 
-const quietSQL = "SELECT hw_quiet($1, $2, $3, $4, $5, $6, $7)"
+const quietSQL = "SELECT hw_quiet($1, $2, $3, $4, $5, $6, $7, $8)"
 
 // writeQuiet writes quiet records, in order, in tx.
 func writeQuiet(ctx context.Context, tx pgx.Tx, rs []watcher.Record) error {
@@ -335,6 +335,7 @@ func quietArgs(rs []watcher.Record) ([]any, error) {
 		runs    = make([][]byte, len(rs))
 		keys    = make([][]byte, len(rs))
 		lasts   = make([]string, len(rs))
+		checked = make([]int64, len(rs))
 	)
 	for i, r := range rs {
 		sources[i], moved[i] = r.Source, r.State.MovedTo
@@ -350,9 +351,9 @@ func quietArgs(rs []watcher.Record) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("check of %q: %w", r.Source, err)
 		}
-		lasts[i] = string(last)
+		lasts[i], checked[i] = string(last), nanos(r.Check.Time)
 	}
-	return []any{sources, states, moved, runs, keys, lasts, store.MaxChecks - 1}, nil
+	return []any{sources, states, moved, runs, keys, lasts, checked, store.MaxChecks - 1}, nil
 }
 
 // repeats reports whether check c has the outcome of run, and if so counts it in the run,
@@ -407,10 +408,11 @@ func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
 	if _, err := tx.Exec(ctx, "DELETE FROM checks WHERE source = $1 AND seq <= $2", r.Source, seq-(store.MaxChecks-1)); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO states (source, state, moved_to, check_seq) VALUES ($1, $2, $3, $4)
+	if _, err := tx.Exec(ctx, `INSERT INTO states (source, state, moved_to, check_seq, checked) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (source) DO UPDATE SET state = excluded.state, moved_to = excluded.moved_to, run = NULL,
-			run_key = NULL, run_repeats = 0, run_last = NULL, check_seq = excluded.check_seq`,
-		r.Source, state, r.State.MovedTo, seq); err != nil {
+			run_key = NULL, run_repeats = 0, run_last = NULL, check_seq = excluded.check_seq,
+			checked = greatest(states.checked, excluded.checked)`,
+		r.Source, state, r.State.MovedTo, seq, nanos(r.Check.Time)); err != nil {
 		return err
 	}
 	if r.Snapshot != nil {

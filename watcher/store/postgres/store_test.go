@@ -459,3 +459,27 @@ func TestStatesTogether(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestLateFlush: a daemon's quiet record flushed after another daemon recorded a later
+// check of the source (its flush was retried, the turn passed to the other) leaves the
+// later state in place.
+func TestLateFlush(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	a, b := open(t, dsn, store.Options{}), open(t, dsn, store.Options{})
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	mustRecord(t, a, changed("x", "text", t0))
+	mustRecord(t, a, quiet("x", t0.Add(time.Minute))) // waits in a
+	later := quiet("x", t0.Add(2*time.Minute))
+	later.Check.Result, later.State.ETag = watcher.ResultNotModified, `"v2"`
+	mustRecord(t, b, later)
+	if err := b.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.State("x")
+	if err != nil || st.ETag != `"v2"` || !st.LastCheck.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("state after the late flush: %+v, %v; want the later check's", st, err)
+	}
+}
