@@ -223,6 +223,10 @@ func (db *DB) Record(r watcher.Record) error {
 		}
 		db.mu.Unlock()
 	}
+	var body []byte
+	if r.Capture != nil {
+		body = compressBody(r.Capture.Body)
+	}
 	db.order.RLock()
 	defer db.order.RUnlock()
 	db.mu.Lock()
@@ -235,7 +239,7 @@ func (db *DB) Record(r watcher.Record) error {
 		if isQuiet(r) {
 			return writeQuiet(ctx, tx, []watcher.Record{r})
 		}
-		return db.record(ctx, tx, r)
+		return db.record(ctx, tx, r, body)
 	})
 	if err == nil && len(earlier) > 0 {
 		db.mu.Lock()
@@ -368,9 +372,9 @@ func repeats(run *watcher.Check, c watcher.Check) bool {
 }
 
 // record writes a record that is not quiet in tx: the open run, if any, and the check go
-// to the log; then the snapshot, its text, screenshot and capture, the figures, the
-// archive jobs, the events and their deliveries.
-func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
+// to the log; then the snapshot, its text, screenshot and capture (body, its compressed
+// body), the figures, the archive jobs, the events and their deliveries.
+func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record, body []byte) error {
 	state, err := stateEnc.Marshal(r.State)
 	if err != nil {
 		return fmt.Errorf("state of %q: %w", r.Source, err)
@@ -393,7 +397,7 @@ func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
 			return err
 		}
 	}
-	body, err := runBody(r.Check)
+	check, err := runBody(r.Check)
 	if err != nil {
 		return err
 	}
@@ -402,7 +406,7 @@ func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
 	}
 	seq++
 	if _, err := tx.Exec(ctx, "INSERT INTO checks (source, seq, body, repeats, last) VALUES ($1, $2, $3, $4, $5)",
-		r.Source, seq, body, r.Check.Repeats, last); err != nil {
+		r.Source, seq, check, r.Check.Repeats, last); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM checks WHERE source = $1 AND seq <= $2", r.Source, seq-(store.MaxChecks-1)); err != nil {
@@ -421,7 +425,7 @@ func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
 		}
 	}
 	if r.Capture != nil {
-		if err := putCapture(ctx, tx, r.Capture); err != nil {
+		if err := putCapture(ctx, tx, r.Capture, body); err != nil {
 			return err
 		}
 	}

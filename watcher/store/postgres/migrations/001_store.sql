@@ -77,12 +77,14 @@ CREATE INDEX captures_snapshot ON captures (source, snap_seq);
 CREATE INDEX captures_sha ON captures (sha);
 
 -- Bodies once per SHA-256, with the count of captures that hold them: the row's lock
--- orders a capture that adds a reference and a retention that drops the last one.
+-- orders a capture that adds a reference and a retention that drops the last one. The
+-- bodies are compressed (zstd) by the driver: the server does not compress them again.
 CREATE TABLE bodies (
 	sha  bytea PRIMARY KEY,
 	refs bigint NOT NULL,
 	body bytea NOT NULL
 );
+ALTER TABLE bodies ALTER COLUMN body SET STORAGE EXTERNAL;
 
 CREATE TABLE figures (
 	source text COLLATE "C" PRIMARY KEY,
