@@ -27,7 +27,7 @@ type copyDB interface {
 
 // migrateBytes bounds the values a batch of migrate holds, whatever its count: a batch of
 // large bodies is written before it fills.
-const migrateBytes = 8 << 20
+const migrateBytes = 4 << 20
 
 func (a *app) migrateCmd() *cobra.Command {
 	var (
@@ -47,19 +47,23 @@ count and a SHA-256 over the items of both sides must be equal. It prints a tabl
 each kind, its items, its hash's prefix and whether both sides agree; it fails if one
 does not.
 
---from and --to are each a bbolt file's path or a PostgreSQL address (postgres://user:
-password@host:port/dbname?sslmode=disable; postgresql:// too). The source is only read
-(a bbolt file of an older schema is upgraded first, as by any command that writes); the
-destination is created if it does not exist (a file, or the schema of an empty
-PostgreSQL database).
+--from and --to are each a bbolt file's path or a PostgreSQL address:
+
+  postgres://user:password@host:5432/dbname?sslmode=disable   (postgresql:// too)
+
+The source is only read (a bbolt file of an older schema is upgraded first, as by any
+command that writes); the destination is created if it does not exist (a file, or the
+schema of an empty PostgreSQL database).
 
 An interrupted copy is resumed by running the same command again: each kind starts
-after the last item the destination already holds. A destination holding an item the
+after the last item the destination holds as the source does. A destination holding an item the
 source lacks (another database, or one written since) is refused, naming the kind and
 the item; --force copies into it anyway, each item of the source replacing the
 destination's of the same key, and the verification then says which kinds differ.
 
-A bbolt file is held by one process: stop the daemon (and serve) before copying it.`,
+A bbolt file is held by one process: stop the daemon (and serve) before copying it. A
+PostgreSQL database is not: daemons that write to it during the copy make it a moving
+target, and the verification names the kinds that moved; stop them first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if from == "" || to == "" {
@@ -96,7 +100,7 @@ A bbolt file is held by one process: stop the daemon (and serve) before copying 
 	cmd.Flags().StringVar(&from, "from", "", "the database to copy: a bbolt file's path, or a postgres:// address")
 	cmd.Flags().StringVar(&to, "to", "", "the database to copy into: a bbolt file's path (created if absent), or a postgres:// address")
 	cmd.Flags().BoolVar(&force, "force", false, "copy into a destination that holds items the source lacks")
-	cmd.Flags().IntVar(&batch, "batch", 1000, "items per transaction")
+	cmd.Flags().IntVar(&batch, "batch", 1000, "items per transaction (and at most 4 MB of them)")
 	cmd.Flags().IntVar(&stopAfter, "stop-after", 0, "stop after this many batches, as an interrupted copy (for tests)")
 	cmd.Flags().MarkHidden("stop-after")
 	return cmd
@@ -166,6 +170,8 @@ func (m *migration) copyAll(ctx context.Context) error {
 		var (
 			items []store.Item
 			size  int
+			start = time.Now()
+			n     = m.copied
 		)
 		flush := func() error {
 			if len(items) == 0 {
@@ -197,6 +203,7 @@ func (m *migration) copyAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(m.log, "%s: %d items copied in %s\n", kind, m.copied-n, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }

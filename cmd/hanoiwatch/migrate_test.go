@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,6 +127,52 @@ func TestMigrateResume(t *testing.T) {
 		t.Errorf("the copy ended after %d interrupted runs: the batches are not 4 items", runs)
 	}
 	sameDumps(t, src, dst)
+}
+
+// TestMigrateKilled kills `hanoiwatch migrate` with SIGKILL after its k-th kind, for
+// growing k, each run resuming the copy the one before left: the last run verifies, and
+// the copy holds the source's items.
+func TestMigrateKilled(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "zoo.db"), filepath.Join(dir, "copy.db")
+	zooDB(t, src)
+	for _, k := range []int{1, 3, 6, 9, 12} {
+		cmd := exec.Command(bin, "migrate", "--from", src, "--to", dst, "--batch", "1")
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc, kinds := bufio.NewScanner(stderr), 0
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "items copied in") {
+				if kinds++; kinds == k {
+					cmd.Process.Kill()
+				}
+			}
+		}
+		if err := cmd.Wait(); err == nil {
+			t.Fatalf("the run killed after %d kinds ended well", k)
+		}
+	}
+	out, errOut, err := hw(t, "migrate", "--from", src, "--to", dst)
+	if err != nil {
+		t.Fatalf("migrate after the kills: %v\n%s", err, errOut)
+	}
+	verified(t, out)
+	sameDumps(t, src, dst)
+	// The killed runs copied most: the last one resumed after them.
+	total := 0
+	for _, its := range dumps(t, src) {
+		total += len(its)
+	}
+	var n int
+	if _, err := fmt.Sscanf(errOut[strings.LastIndex(errOut, "\ncopied ")+1:], "copied %d items", &n); err != nil || n >= total/2 {
+		t.Errorf("the run after the kills copied %d items of %d (%v):\n%s", n, total, err, errOut)
+	}
 }
 
 // TestMigrateRefuses: errors name the flag as typed; a database another process holds,

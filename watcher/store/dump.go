@@ -29,10 +29,29 @@ import (
 
 var _ Dumper = (*Store)(nil)
 
-// dumpBatch is how many items a dump reads per read transaction; the file's mapped pages
-// are released between two (see release), so that a dump of a large file does not keep it
-// in memory.
-const dumpBatch = 256
+// A dump reads at most dumpBatch items, or dumpBytes of their values, per read
+// transaction; the file's mapped pages are released between two (see release). So the
+// memory of a dump does not grow with the database, nor with its bodies: 256 bodies of a
+// news site's pages are some 25 MB, which a one-shot command's 32 MiB soft limit would
+// spend its time collecting around.
+const (
+	dumpBatch = 256
+	dumpBytes = 2 << 20
+)
+
+// batch is one read of a dump.
+type batch struct {
+	items []Item
+	size  int // of the items' values
+}
+
+func (b *batch) add(it Item) {
+	b.items = append(b.items, it)
+	b.size += len(it.Value)
+}
+
+// full reports whether the read has its items.
+func (b *batch) full() bool { return len(b.items) >= dumpBatch || b.size >= dumpBytes }
 
 // SeqKey is the Key of an item whose place is a sequence number: 20 decimal digits, so
 // that keys compared as bytes are in the order of their numbers.
@@ -72,8 +91,9 @@ func canon[T any](_, v []byte) ([]byte, error) {
 	return json.Marshal(x)
 }
 
-// reader reads at most n items of one kind after `after` (nil: from the first), in order.
-type reader func(tx *bbolt.Tx, after *Item, n int) ([]Item, error)
+// reader adds to out the items of one kind after `after` (nil: from the first), in order,
+// until out is full.
+type reader func(tx *bbolt.Tx, after *Item, out *batch) error
 
 // Dump calls fn with the items of kind in order, from the one after `after`.
 func (s *Store) Dump(kind ItemKind, after *Item, fn func(Item) error) error {
@@ -82,25 +102,22 @@ func (s *Store) Dump(kind ItemKind, after *Item, fn func(Item) error) error {
 		return fmt.Errorf("store: dump: unknown kind %q", kind)
 	}
 	for {
-		var batch []Item
-		err := s.db.View(func(tx *bbolt.Tx) (err error) {
-			batch, err = read(tx, after, dumpBatch)
-			return err
-		})
+		var b batch
+		err := s.db.View(func(tx *bbolt.Tx) error { return read(tx, after, &b) })
 		s.release() // a failure only leaves the pages mapped
 		if err != nil {
 			return fmt.Errorf("store: dump %s: %w", kind, err)
 		}
-		for i := range batch {
-			batch[i].Kind = kind
-			if err := fn(batch[i]); err != nil {
+		for i := range b.items {
+			b.items[i].Kind = kind
+			if err := fn(b.items[i]); err != nil {
 				return err
 			}
 		}
-		if len(batch) < dumpBatch {
+		if !b.full() {
 			return nil
 		}
-		after = &batch[len(batch)-1]
+		after = &b.items[len(b.items)-1]
 	}
 }
 
@@ -166,13 +183,14 @@ func readers() map[ItemKind]reader {
 		ItemGone:     byName(bGone, canon[watcher.EndpointGone]),
 		ItemArchive:  whole(bArchive, seq, canon[watcher.ArchiveJob]),
 		ItemRobots:   byName(bRobots, raw),
-		ItemDemo: func(tx *bbolt.Tx, after *Item, _ int) ([]Item, error) {
+		ItemDemo: func(tx *bbolt.Tx, after *Item, out *batch) error {
 			v := tx.Bucket(bMeta).Get(keyDemo)
 			if v == nil || after != nil {
-				return nil, nil
+				return nil
 			}
 			d, err := canon[Demo](nil, v)
-			return []Item{{Value: d}}, err
+			out.add(Item{Value: d})
+			return err
 		},
 	}
 }
@@ -198,58 +216,56 @@ func seekAfter(c *bbolt.Cursor, k []byte) ([]byte, []byte) {
 // byName reads a bucket of values keyed by name (a source, an endpoint, an origin): the
 // name is the item's Source.
 func byName(bucket []byte, value func(k, v []byte) ([]byte, error)) reader {
-	return func(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
+	return func(tx *bbolt.Tx, after *Item, out *batch) error {
 		b := tx.Bucket(bucket)
 		if b == nil {
-			return nil, nil
+			return nil
 		}
 		var from []byte
 		if after != nil {
 			from = []byte(after.Source)
 		}
-		var out []Item
 		c := b.Cursor()
-		for k, v := seekAfter(c, from); k != nil && len(out) < n; k, v = c.Next() {
+		for k, v := seekAfter(c, from); k != nil && !out.full(); k, v = c.Next() {
 			if v == nil { // a nested bucket: not a value
 				continue
 			}
 			val, err := value(k, v)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, Item{Source: string(k), Value: val})
+			out.add(Item{Source: string(k), Value: val})
 		}
-		return out, nil
+		return nil
 	}
 }
 
 // whole reads a bucket of the whole database: the key is the item's Key.
 func whole(bucket []byte, key keyCodec, value func(k, v []byte) ([]byte, error)) reader {
-	return func(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
+	return func(tx *bbolt.Tx, after *Item, out *batch) error {
 		b := tx.Bucket(bucket)
 		if b == nil {
-			return nil, nil
+			return nil
 		}
 		var from []byte
 		if after != nil {
 			var err error
 			if from, err = key.dec(*after); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		var out []Item
 		c := b.Cursor()
-		for k, v := seekAfter(c, from); k != nil && len(out) < n; k, v = c.Next() {
+		for k, v := seekAfter(c, from); k != nil && !out.full(); k, v = c.Next() {
 			if v == nil {
 				continue
 			}
 			it, err := item("", k, v, key, value)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, it)
+			out.add(it)
 		}
-		return out, nil
+		return nil
 	}
 }
 
@@ -267,18 +283,17 @@ func item(source string, k, v []byte, key keyCodec, value func(k, v []byte) ([]b
 
 // perSource reads a bucket per source (top/<name>/sub, or top/<name> when sub is nil).
 func perSource(top, sub []byte, key keyCodec, value func(k, v []byte) ([]byte, error)) reader {
-	return func(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
+	return func(tx *bbolt.Tx, after *Item, out *batch) error {
 		root := tx.Bucket(top)
 		if root == nil {
-			return nil, nil
+			return nil
 		}
-		var out []Item
 		names := root.Cursor()
 		name, _ := names.First()
 		if after != nil {
 			name, _ = names.Seek([]byte(after.Source))
 		}
-		for ; name != nil && len(out) < n; name, _ = names.Next() {
+		for ; name != nil && !out.full(); name, _ = names.Next() {
 			b := root.Bucket(name)
 			if b != nil && sub != nil {
 				b = b.Bucket(sub)
@@ -290,30 +305,29 @@ func perSource(top, sub []byte, key keyCodec, value func(k, v []byte) ([]byte, e
 			if after != nil && string(name) == after.Source {
 				var err error
 				if from, err = key.dec(*after); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			c := b.Cursor()
-			for k, v := seekAfter(c, from); k != nil && len(out) < n; k, v = c.Next() {
+			for k, v := seekAfter(c, from); k != nil && !out.full(); k, v = c.Next() {
 				it, err := item(string(name), k, v, key, value)
 				if err != nil {
-					return nil, err
+					return err
 				}
-				out = append(out, it)
+				out.add(it)
 			}
 		}
-		return out, nil
+		return nil
 	}
 }
 
 // readCaptures reads the captures, keyed by their own sequence number: their bbolt key
 // starts with their snapshot entry's, which a load finds again (see loadCapture).
-func readCaptures(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
+func readCaptures(tx *bbolt.Tx, after *Item, out *batch) error {
 	root := tx.Bucket(bCaptures)
 	if root == nil {
-		return nil, nil
+		return nil
 	}
-	var out []Item
 	names := root.Cursor()
 	name, _ := names.First()
 	var from uint64
@@ -321,10 +335,10 @@ func readCaptures(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
 		name, _ = names.Seek([]byte(after.Source))
 		var err error
 		if from, err = parseSeq(*after); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	for ; name != nil && len(out) < n; name, _ = names.Next() {
+	for ; name != nil && !out.full(); name, _ = names.Next() {
 		b := root.Bucket(name)
 		if b == nil {
 			continue
@@ -348,17 +362,22 @@ func readCaptures(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		slices.SortFunc(all, func(a, b Item) int { return bytes.Compare([]byte(a.Key), []byte(b.Key)) })
-		out = append(out, all[:min(len(all), n-len(out))]...)
+		for _, it := range all {
+			if out.full() {
+				break
+			}
+			out.add(it)
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // readDeliveries reads every endpoint's deliveries, pending (outbox) and dead together,
 // in the order of their numbers, which the two lists of an endpoint share.
-func readDeliveries(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
+func readDeliveries(tx *bbolt.Tx, after *Item, out *batch) error {
 	var eps []string
 	for _, top := range [][]byte{bOutbox, bDead} {
 		if b := tx.Bucket(top); b != nil {
@@ -366,7 +385,7 @@ func readDeliveries(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
 				eps = append(eps, string(k))
 				return nil
 			}); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
@@ -376,16 +395,15 @@ func readDeliveries(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
 	if after != nil {
 		n, err := parseSeq(*after)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		from = be8(n)
 		for len(eps) > 0 && eps[0] < after.Source {
 			eps = eps[1:]
 		}
 	}
-	var out []Item
 	for _, ep := range eps {
-		if len(out) == n {
+		if out.full() {
 			break
 		}
 		var cs []*bbolt.Cursor
@@ -404,7 +422,7 @@ func readDeliveries(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
 				}
 			}
 		}
-		for len(out) < n {
+		for !out.full() {
 			i := -1 // the list whose next key is the least
 			for j := range cs {
 				if ks[j] != nil && (i < 0 || bytes.Compare(ks[j], ks[i]) < 0) {
@@ -416,21 +434,21 @@ func readDeliveries(tx *bbolt.Tx, after *Item, n int) ([]Item, error) {
 			}
 			for j := range cs {
 				if j != i && bytes.Equal(ks[j], ks[i]) {
-					return nil, fmt.Errorf("delivery %x of %s is both pending and dead", ks[i], ep)
+					return fmt.Errorf("delivery %x of %s is both pending and dead", ks[i], ep)
 				}
 			}
 			if len(ks[i]) != 8 {
-				return nil, fmt.Errorf("delivery %x of %s: not a sequence number", ks[i], ep)
+				return fmt.Errorf("delivery %x of %s: not a sequence number", ks[i], ep)
 			}
 			val, err := canon[watcher.Delivery](nil, vs[i])
 			if err != nil {
-				return nil, fmt.Errorf("delivery %x of %s: %w", ks[i], ep, err)
+				return fmt.Errorf("delivery %x of %s: %w", ks[i], ep, err)
 			}
-			out = append(out, Item{Source: ep, Key: SeqKey(binary.BigEndian.Uint64(ks[i])), Value: val})
+			out.add(Item{Source: ep, Key: SeqKey(binary.BigEndian.Uint64(ks[i])), Value: val})
 			ks[i], vs[i] = cs[i].Next()
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // Load writes items in one transaction; an item with the kind, source and key of one
@@ -448,6 +466,7 @@ func (s *Store) Load(items []Item) error {
 	if err != nil {
 		return fmt.Errorf("store: load: %w", err)
 	}
+	s.release() // a copy writes the whole file: its pages must not stay mapped (a failure only leaves them)
 	return nil
 }
 

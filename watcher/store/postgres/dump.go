@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -99,7 +100,12 @@ func (db *DB) Dump(kind store.ItemKind, after *store.Item, fn func(store.Item) e
 			_, err := pgx.ForEachRow(rows, []any{&it.Source, &it.Key, &v, &r, &n, &t}, func() error {
 				it.Kind = kind
 				var err error
-				if it.Value, err = dumpValue(kind, v, r, n, t); err != nil {
+				if kind == store.ItemBody {
+					it.Value, err = decompressBody(it.Key, v)
+				} else {
+					it.Value, err = dumpValue(kind, v, r, n, t)
+				}
+				if err != nil {
 					return fmt.Errorf("%s %s %s: %w", kind, it.Source, it.Key, err)
 				}
 				batch = append(batch, it)
@@ -122,7 +128,8 @@ func (db *DB) Dump(kind store.ItemKind, after *store.Item, fn func(store.Item) e
 	}
 }
 
-// dumpValue is an item's value from its columns: v as stored, but for states (v the CBOR
+// dumpValue is an item's value from its columns (but a body's, decompressed by Dump): v as
+// stored, but for states (v the CBOR
 // state, r the open run, n and t its repeats and last), checks (n and t the run's) and
 // removals (t the time).
 func dumpValue(kind store.ItemKind, v, r []byte, n int, t *string) ([]byte, error) {
@@ -224,10 +231,12 @@ func load(ctx context.Context, tx pgx.Tx, it store.Item) error {
 			}
 			repeats = e.Run.Repeats
 		}
-		return exec(`INSERT INTO states (source, state, moved_to, run, run_key, run_repeats, run_last) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		return exec(`INSERT INTO states (source, state, moved_to, run, run_key, run_repeats, run_last, checked)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (source) DO UPDATE SET state = excluded.state, moved_to = excluded.moved_to, run = excluded.run,
-				run_key = excluded.run_key, run_repeats = excluded.run_repeats, run_last = excluded.run_last`,
-			it.Source, state, e.State.MovedTo, run, key, repeats, last)
+				run_key = excluded.run_key, run_repeats = excluded.run_repeats, run_last = excluded.run_last,
+				checked = excluded.checked`,
+			it.Source, state, e.State.MovedTo, run, key, repeats, last, nanos(e.State.LastCheck))
 	case store.ItemCheck:
 		var c watcher.Check
 		if err := json.Unmarshal(it.Value, &c); err != nil {
@@ -278,11 +287,11 @@ func load(ctx context.Context, tx pgx.Tx, it store.Item) error {
 		if err != nil {
 			return fmt.Errorf("bad sha256 %q", it.Key)
 		}
-		if err := verify(it.Key, it.Value); err != nil {
-			return err
+		if sha := sha256.Sum256(it.Value); hex.EncodeToString(sha[:]) != it.Key {
+			return fmt.Errorf("the body does not match its SHA-256")
 		}
 		return exec("INSERT INTO bodies (sha, refs, body) VALUES ($1, 0, $2) ON CONFLICT (sha) DO UPDATE SET body = excluded.body",
-			sum, it.Value)
+			sum, compressBody(it.Value))
 	case store.ItemFigures:
 		return exec("INSERT INTO figures (source, track) VALUES ($1, $2) ON CONFLICT (source) DO UPDATE SET track = excluded.track",
 			it.Source, it.Value)

@@ -56,6 +56,8 @@ type DB struct {
 	timer    *time.Timer
 	flushErr error
 	closed   bool
+
+	reads stateReads
 }
 
 // Open connects to the database at dsn and brings its schema up to this binary's. A

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -29,6 +30,11 @@ var stateEnc = func() cbor.EncMode {
 
 // State returns the state of a source; the zero State for a source never checked. A
 // quiet record still waiting for its flush is seen.
+//
+// Calls made while another's read is under way wait for it to end, then are read
+// together in one query: the daemon's checks start in waves (every source due in the same
+// second), and a round trip costs more CPU, on both sides, than the rest of an unchanged
+// check. A lone call is one query, and waits for nothing.
 func (db *DB) State(source string) (watcher.State, error) {
 	db.mu.Lock()
 	if p := db.pending[source]; len(p) > 0 {
@@ -37,21 +43,94 @@ func (db *DB) State(source string) (watcher.State, error) {
 		return st, nil
 	}
 	db.mu.Unlock()
+	db.reads.mu.Lock()
+	if db.reads.busy {
+		ch := make(chan stateRead, 1)
+		if db.reads.waiting == nil {
+			db.reads.waiting = map[string][]chan stateRead{}
+		}
+		db.reads.waiting[source] = append(db.reads.waiting[source], ch)
+		db.reads.mu.Unlock()
+		r := <-ch
+		return r.state, r.err
+	}
+	db.reads.busy = true
+	db.reads.mu.Unlock()
+	states, err := db.readStates([]string{source})
+	db.reads.mu.Lock()
+	if len(db.reads.waiting) == 0 {
+		db.reads.busy = false
+	} else {
+		go db.nextReads() // this call returns now; its followers' read is theirs
+	}
+	db.reads.mu.Unlock()
+	return states[source], err
+}
+
+// stateReads coalesces State calls (see State).
+type stateReads struct {
+	mu      sync.Mutex
+	busy    bool                        // a read is under way
+	waiting map[string][]chan stateRead // the calls made meanwhile, by source
+}
+
+type stateRead struct {
+	state watcher.State
+	err   error
+}
+
+// nextReads reads the states asked for while the last read was under way, in one query,
+// until none are waiting.
+func (db *DB) nextReads() {
+	for {
+		db.reads.mu.Lock()
+		waiting := db.reads.waiting
+		db.reads.waiting = nil
+		if len(waiting) == 0 {
+			db.reads.busy = false
+			db.reads.mu.Unlock()
+			return
+		}
+		db.reads.mu.Unlock()
+		names := make([]string, 0, len(waiting))
+		for name := range waiting {
+			names = append(names, name)
+		}
+		states, err := db.readStates(names)
+		for name, chs := range waiting {
+			for _, ch := range chs {
+				ch <- stateRead{states[name], err}
+			}
+		}
+	}
+}
+
+// readStates reads the states of sources; those never checked are missing from the map.
+func (db *DB) readStates(sources []string) (map[string]watcher.State, error) {
 	ctx, cancel := op()
 	defer cancel()
-	var st watcher.State
+	// One source, the usual case, is asked without an array to encode on either side.
+	var rows pgx.Rows
+	if len(sources) == 1 {
+		rows, _ = db.pool.Query(ctx, "SELECT source, state FROM states WHERE source = $1", sources[0])
+	} else {
+		rows, _ = db.pool.Query(ctx, "SELECT source, state FROM states WHERE source = ANY($1)", sources)
+	}
+	out := make(map[string]watcher.State, len(sources))
+	var name string
 	var v []byte
-	err := db.pool.QueryRow(ctx, "SELECT state FROM states WHERE source = $1", source).Scan(&v)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return st, nil
-	case err != nil:
-		return st, db.wrap("state of "+source, err)
+	_, err := pgx.ForEachRow(rows, []any{&name, &v}, func() error {
+		var st watcher.State
+		if err := cbor.Unmarshal(v, &st); err != nil {
+			return fmt.Errorf("state of %q: %w", name, err)
+		}
+		out[name] = st
+		return nil
+	})
+	if err != nil {
+		return nil, db.wrap("states", err)
 	}
-	if err := cbor.Unmarshal(v, &st); err != nil {
-		return st, fmt.Errorf("state of %q: %w", source, err)
-	}
-	return st, nil
+	return out, nil
 }
 
 // isQuiet reports whether a record has nothing but its check and state: no snapshot,
@@ -116,8 +195,9 @@ const maxPending = 8192
 // Checks) of this DB see the waiting records; other DBs see them once flushed. The error
 // of a failed flush is returned by the next quiet Record and by Close.
 //
-// Records of different sources touch different rows and never conflict; records of one
-// source are ordered by its state row's lock.
+// Records of different sources touch different rows and never conflict. The records of
+// one source are made one at a time (the scheduler runs one check of a source at a time)
+// and written in that order.
 func (db *DB) Record(r watcher.Record) error {
 	if db.ro {
 		return db.wrap("record "+r.Source, errReadOnly)
@@ -133,7 +213,7 @@ func (db *DB) Record(r watcher.Record) error {
 			switch {
 			case db.timer == nil:
 				db.timer = time.AfterFunc(store.FlushDelay, db.flushLater)
-			case db.npending%flushBatch == 0 && db.timer.Stop():
+			case db.npending >= flushBatch && db.timer.Stop():
 				db.timer = time.AfterFunc(0, db.flushLater)
 			}
 			err := db.flushErr
@@ -142,6 +222,10 @@ func (db *DB) Record(r watcher.Record) error {
 			return err
 		}
 		db.mu.Unlock()
+	}
+	var body []byte
+	if r.Capture != nil {
+		body = compressBody(r.Capture.Body)
 	}
 	db.order.RLock()
 	defer db.order.RUnlock()
@@ -155,7 +239,7 @@ func (db *DB) Record(r watcher.Record) error {
 		if isQuiet(r) {
 			return writeQuiet(ctx, tx, []watcher.Record{r})
 		}
-		return db.record(ctx, tx, r)
+		return db.record(ctx, tx, r, body)
 	})
 	if err == nil && len(earlier) > 0 {
 		db.mu.Lock()
@@ -220,11 +304,18 @@ func (db *DB) flushLater() {
 		db.flushErr = err
 	}
 	if db.npending > 0 && !db.closed {
-		db.timer = time.AfterFunc(store.FlushDelay, db.flushLater)
+		// A batch that filled during this flush is written at once, not a FlushDelay later:
+		// at thousands of checks a second the records would otherwise reach maxPending and
+		// be written one transaction each.
+		delay := store.FlushDelay
+		if db.npending >= flushBatch {
+			delay = 0
+		}
+		db.timer = time.AfterFunc(delay, db.flushLater)
 	}
 }
 
-const quietSQL = "SELECT hw_quiet($1, $2, $3, $4, $5, $6, $7)"
+const quietSQL = "SELECT hw_quiet($1, $2, $3, $4, $5, $6, $7, $8)"
 
 // writeQuiet writes quiet records, in order, in tx.
 func writeQuiet(ctx context.Context, tx pgx.Tx, rs []watcher.Record) error {
@@ -248,6 +339,7 @@ func quietArgs(rs []watcher.Record) ([]any, error) {
 		runs    = make([][]byte, len(rs))
 		keys    = make([][]byte, len(rs))
 		lasts   = make([]string, len(rs))
+		checked = make([]int64, len(rs))
 	)
 	for i, r := range rs {
 		sources[i], moved[i] = r.Source, r.State.MovedTo
@@ -263,9 +355,9 @@ func quietArgs(rs []watcher.Record) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("check of %q: %w", r.Source, err)
 		}
-		lasts[i] = string(last)
+		lasts[i], checked[i] = string(last), nanos(r.Check.Time)
 	}
-	return []any{sources, states, moved, runs, keys, lasts, store.MaxChecks - 1}, nil
+	return []any{sources, states, moved, runs, keys, lasts, checked, store.MaxChecks - 1}, nil
 }
 
 // repeats reports whether check c has the outcome of run, and if so counts it in the run,
@@ -280,9 +372,9 @@ func repeats(run *watcher.Check, c watcher.Check) bool {
 }
 
 // record writes a record that is not quiet in tx: the open run, if any, and the check go
-// to the log; then the snapshot, its text, screenshot and capture, the figures, the
-// archive jobs, the events and their deliveries.
-func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
+// to the log; then the snapshot, its text, screenshot and capture (body, its compressed
+// body), the figures, the archive jobs, the events and their deliveries.
+func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record, body []byte) error {
 	state, err := stateEnc.Marshal(r.State)
 	if err != nil {
 		return fmt.Errorf("state of %q: %w", r.Source, err)
@@ -305,7 +397,7 @@ func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
 			return err
 		}
 	}
-	body, err := runBody(r.Check)
+	check, err := runBody(r.Check)
 	if err != nil {
 		return err
 	}
@@ -314,16 +406,17 @@ func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
 	}
 	seq++
 	if _, err := tx.Exec(ctx, "INSERT INTO checks (source, seq, body, repeats, last) VALUES ($1, $2, $3, $4, $5)",
-		r.Source, seq, body, r.Check.Repeats, last); err != nil {
+		r.Source, seq, check, r.Check.Repeats, last); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM checks WHERE source = $1 AND seq <= $2", r.Source, seq-(store.MaxChecks-1)); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO states (source, state, moved_to, check_seq) VALUES ($1, $2, $3, $4)
+	if _, err := tx.Exec(ctx, `INSERT INTO states (source, state, moved_to, check_seq, checked) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (source) DO UPDATE SET state = excluded.state, moved_to = excluded.moved_to, run = NULL,
-			run_key = NULL, run_repeats = 0, run_last = NULL, check_seq = excluded.check_seq`,
-		r.Source, state, r.State.MovedTo, seq); err != nil {
+			run_key = NULL, run_repeats = 0, run_last = NULL, check_seq = excluded.check_seq,
+			checked = greatest(states.checked, excluded.checked)`,
+		r.Source, state, r.State.MovedTo, seq, nanos(r.Check.Time)); err != nil {
 		return err
 	}
 	if r.Snapshot != nil {
@@ -332,7 +425,7 @@ func (db *DB) record(ctx context.Context, tx pgx.Tx, r watcher.Record) error {
 		}
 	}
 	if r.Capture != nil {
-		if err := putCapture(ctx, tx, r.Capture); err != nil {
+		if err := putCapture(ctx, tx, r.Capture, body); err != nil {
 			return err
 		}
 	}

@@ -431,3 +431,55 @@ func TestDumpLoad(t *testing.T) {
 		t.Fatalf("runs of the copy after a change: %+v", runs)
 	}
 }
+
+// TestStatesTogether: State calls made at once, some read together (see State), each get
+// their own source's state, and a source never checked the zero State.
+func TestStatesTogether(t *testing.T) {
+	db := open(t, pgtest.DSN(t), store.Options{})
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	const sources = 40
+	for i := range sources {
+		mustRecord(t, db, changed(fmt.Sprintf("s%d", i), fmt.Sprintf("text %d", i), t0.Add(time.Duration(i)*time.Minute)))
+	}
+	var wg sync.WaitGroup
+	for round := range 5 {
+		for i := range sources + 1 { // s<sources> was never checked
+			wg.Go(func() {
+				name := fmt.Sprintf("s%d", i)
+				st, err := db.State(name)
+				want := time.Time{}
+				if i < sources {
+					want = t0.Add(time.Duration(i) * time.Minute)
+				}
+				if err != nil || !st.LastCheck.Equal(want) {
+					t.Errorf("round %d: State(%s) = last check %v, %v; want %v", round, name, st.LastCheck, err, want)
+				}
+			})
+		}
+	}
+	wg.Wait()
+}
+
+// TestLateFlush: a daemon's quiet record flushed after another daemon recorded a later
+// check of the source (its flush was retried, the turn passed to the other) leaves the
+// later state in place.
+func TestLateFlush(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	a, b := open(t, dsn, store.Options{}), open(t, dsn, store.Options{})
+	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+	mustRecord(t, a, changed("x", "text", t0))
+	mustRecord(t, a, quiet("x", t0.Add(time.Minute))) // waits in a
+	later := quiet("x", t0.Add(2*time.Minute))
+	later.Check.Result, later.State.ETag = watcher.ResultNotModified, `"v2"`
+	mustRecord(t, b, later)
+	if err := b.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.State("x")
+	if err != nil || st.ETag != `"v2"` || !st.LastCheck.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("state after the late flush: %+v, %v; want the later check's", st, err)
+	}
+}

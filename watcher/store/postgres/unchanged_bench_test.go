@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,38 +18,53 @@ import (
 
 // BenchmarkUnchangedCheck is the store's part of an unchanged check, as the bbolt
 // store's benchmark of that name (watcher/store): State of a source, then its quiet
-// record, over 1 000 sources that each have a snapshot. cpu-ns/op is this process's CPU
-// time per check (getrusage); server-cpu-ns/op is the CPU time of the server processes
-// that serve this database's connections (utime and stime of /proc/<pid>/stat, for the
-// pids pg_stat_activity lists; the server's shared processes, WAL writer and
-// checkpointer, are not counted).
+// record, over 1 024 sources that each have a snapshot; checks=1 one check at a time,
+// checks=16 sixteen at once, as a wave of the daemon's checks. cpu-ns/op is this
+// process's CPU time per check (getrusage); server-cpu-ns/op is the CPU time of the
+// server processes that serve this database's connections (utime and stime of
+// /proc/<pid>/stat, for the pids pg_stat_activity lists; the server's shared processes,
+// WAL writer and checkpointer, are not counted).
 func BenchmarkUnchangedCheck(b *testing.B) {
-	db := open(b, pgtest.DSN(b), store.Options{})
-	const sources = 1000
-	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
-	for i := range sources {
-		mustRecord(b, db, changed(fmt.Sprintf("source-%04d", i), fmt.Sprintf("Titre %d\n%s", i, benchText), t0))
+	for _, workers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("checks=%d", workers), func(b *testing.B) {
+			db := open(b, pgtest.DSN(b), store.Options{})
+			const sources = 1024
+			t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
+			for i := range sources {
+				mustRecord(b, db, changed(fmt.Sprintf("source-%04d", i), fmt.Sprintf("Titre %d\n%s", i, benchText), t0))
+			}
+			b.ResetTimer()
+			start, server := cpuTime(), serverCPU(b, db)
+			var wg sync.WaitGroup
+			// Worker w checks the sources whose number is w modulo workers: one check of a
+			// source at a time, as the scheduler runs them.
+			for w := range workers {
+				wg.Go(func() {
+					for i := w; i < b.N; i += workers {
+						name := fmt.Sprintf("source-%04d", i%sources)
+						st, err := db.State(name)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						at := t0.Add(time.Duration(i+1) * time.Second)
+						st.LastCheck = at
+						if err := db.Record(watcher.Record{Source: name, State: st,
+							Check: watcher.Check{Time: at, Status: 200, Result: watcher.ResultUnchanged, Snapshot: st.Snapshot}}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if err := db.Flush(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(serverCPU(b, db)-server)/float64(b.N), "server-cpu-ns/op")
+		})
 	}
-	b.ResetTimer()
-	start, server := cpuTime(), serverCPU(b, db)
-	for i := range b.N {
-		name := fmt.Sprintf("source-%04d", i%sources)
-		st, err := db.State(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		at := t0.Add(time.Duration(i+1) * time.Second)
-		st.LastCheck = at
-		if err := db.Record(watcher.Record{Source: name, State: st,
-			Check: watcher.Check{Time: at, Status: 200, Result: watcher.ResultUnchanged, Snapshot: st.Snapshot}}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := db.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(serverCPU(b, db)-server)/float64(b.N), "server-cpu-ns/op")
 }
 
 // benchText is an article's worth of text, about 2 kB, as in the bbolt benchmark.

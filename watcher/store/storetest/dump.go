@@ -191,6 +191,7 @@ func RunDump(t *testing.T, from, to Opener) {
 		}
 	}
 	sameFaces(t, src, dst, list)
+	sameCursors(t, src, dst)
 
 	// What follows a load follows the loaded records.
 	r := changed("fresh", text(999), t0.Add(48*time.Hour))
@@ -316,6 +317,37 @@ func sameFaces(t *testing.T, a, b store.DB, list []watcher.Source) {
 		must(t, err)
 		if g, w := bytes.ReplaceAll(g, []byte("[]"), []byte("null")), bytes.ReplaceAll(w, []byte("[]"), []byte("null")); !bytes.Equal(g, w) {
 			t.Errorf("the copy's %s:\n got %s\nwant %s", name, g, w)
+		}
+	}
+}
+
+// sameCursors checks that an EventsPage cursor of either database asks the other for the
+// same page: a client paging the API goes on after a copy.
+func sameCursors(t *testing.T, a, b store.DB) {
+	t.Helper()
+	for _, q := range []watcher.EventQuery{{Limit: 4}, {Source: "edited", Limit: 2}, {Types: []string{watcher.ArticleNew}, Limit: 3}} {
+		for _, dir := range []struct {
+			name       string
+			from, with store.DB
+		}{{"the original's cursor on the copy", a, b}, {"the copy's cursor on the original", b, a}} {
+			_, next, err := dir.from.EventsPage(q)
+			must(t, err)
+			if next == "" {
+				t.Fatalf("%+v: one page", q)
+			}
+			q := q
+			q.After = next
+			want, wnext, err := dir.from.EventsPage(q)
+			must(t, err)
+			got, gnext, err := dir.with.EventsPage(q)
+			if err != nil {
+				t.Errorf("%s (%+v): %v", dir.name, q, err)
+				continue
+			}
+			same(t, fmt.Sprintf("%s (%+v)", dir.name, q), eventIDs(got), eventIDs(want))
+			if (gnext == "") != (wnext == "") {
+				t.Errorf("%s (%+v): next %q, want %q", dir.name, q, gnext, wnext)
+			}
 		}
 	}
 }

@@ -24,7 +24,8 @@ CREATE TABLE states (
 	run_key     bytea,                    -- the outcome the run repeats (NULL with run)
 	run_repeats integer NOT NULL DEFAULT 0,
 	run_last    text,                     -- the run's Last (time.Time text form); NULL when no repeat
-	check_seq   bigint NOT NULL DEFAULT 0
+	check_seq   bigint NOT NULL DEFAULT 0,
+	checked     bigint NOT NULL DEFAULT -9223372036854775808 -- the latest check's time, Unix ns
 );
 
 -- The check log's closed runs, per source by sequence; at most store.MaxChecks-1.
@@ -76,12 +77,14 @@ CREATE INDEX captures_snapshot ON captures (source, snap_seq);
 CREATE INDEX captures_sha ON captures (sha);
 
 -- Bodies once per SHA-256, with the count of captures that hold them: the row's lock
--- orders a capture that adds a reference and a retention that drops the last one.
+-- orders a capture that adds a reference and a retention that drops the last one. The
+-- bodies are compressed (zstd) by the driver: the server does not compress them again.
 CREATE TABLE bodies (
 	sha  bytea PRIMARY KEY,
 	refs bigint NOT NULL,
 	body bytea NOT NULL
 );
+ALTER TABLE bodies ALTER COLUMN body SET STORAGE EXTERNAL;
 
 CREATE TABLE figures (
 	source text COLLATE "C" PRIMARY KEY,
@@ -147,30 +150,36 @@ CREATE TABLE robots (
 -- in the order given: each rewrites its source's state row; a check with the outcome of
 -- the open run counts in it, another closes it into the log (trimmed to p_keep runs) and
 -- opens its own. A function, so that a batch is one round trip and one plan.
+--
+-- A record older than the row's latest check is skipped: a daemon's flush that comes
+-- late (retried after an error) must not put back a state older than the one another
+-- daemon recorded since, on a later turn of the source.
 CREATE FUNCTION hw_quiet(p_sources text[], p_states bytea[], p_moved_to text[], p_runs bytea[], p_keys bytea[],
-		p_lasts text[], p_keep integer) RETURNS void LANGUAGE plpgsql AS $$
+		p_lasts text[], p_checked bigint[], p_keep integer) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	r states%ROWTYPE;
 BEGIN
 	FOR i IN 1 .. coalesce(array_length(p_sources, 1), 0) LOOP
 		SELECT * INTO r FROM states WHERE source = p_sources[i] FOR UPDATE;
 		IF NOT FOUND THEN
-			INSERT INTO states (source, state, moved_to, run, run_key)
-			VALUES (p_sources[i], p_states[i], p_moved_to[i], p_runs[i], p_keys[i]);
+			INSERT INTO states (source, state, moved_to, run, run_key, checked)
+			VALUES (p_sources[i], p_states[i], p_moved_to[i], p_runs[i], p_keys[i], p_checked[i]);
+		ELSIF r.checked > p_checked[i] THEN
+			CONTINUE;
 		ELSIF r.run_key = p_keys[i] THEN
 			UPDATE states SET state = p_states[i], moved_to = p_moved_to[i], run_repeats = r.run_repeats + 1,
-				run_last = p_lasts[i]
+				run_last = p_lasts[i], checked = p_checked[i]
 			WHERE source = p_sources[i];
 		ELSIF r.run IS NULL THEN
 			UPDATE states SET state = p_states[i], moved_to = p_moved_to[i], run = p_runs[i], run_key = p_keys[i],
-				run_repeats = 0, run_last = NULL
+				run_repeats = 0, run_last = NULL, checked = p_checked[i]
 			WHERE source = p_sources[i];
 		ELSE
 			INSERT INTO checks (source, seq, body, repeats, last)
 			VALUES (p_sources[i], r.check_seq + 1, r.run, r.run_repeats, r.run_last);
 			DELETE FROM checks WHERE source = p_sources[i] AND seq <= r.check_seq + 1 - p_keep;
 			UPDATE states SET state = p_states[i], moved_to = p_moved_to[i], run = p_runs[i], run_key = p_keys[i],
-				run_repeats = 0, run_last = NULL, check_seq = r.check_seq + 1
+				run_repeats = 0, run_last = NULL, check_seq = r.check_seq + 1, checked = p_checked[i]
 			WHERE source = p_sources[i];
 		END IF;
 	END LOOP;
