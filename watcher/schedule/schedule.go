@@ -370,6 +370,22 @@ func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watc
 	if adaptive {
 		defer s.rearm(e, src.Name)
 	}
+	lag := time.Duration(0)
+	if !planned.IsZero() {
+		lag = max(time.Since(planned), 0)
+	}
+	// The turn is claimed before anything else is asked of the database: the daemons
+	// that lose it (all but one) cost one statement each. A claimed turn that the state
+	// then skips (backing off, checked since) is skipped by the cluster, as each daemon
+	// would have skipped it.
+	if s.Claims != nil && (regular || !planned.IsZero()) {
+		claimed, cancel, ok := s.claim(ctx, e, src.Name, lag, regular || adaptive)
+		if !ok {
+			return
+		}
+		defer cancel()
+		ctx = claimed
+	}
 	st, err := s.States.State(src.Name)
 	if err != nil {
 		s.Log.Error("read state", "source", src.Name, "err", err)
@@ -390,18 +406,6 @@ func (s *Scheduler) run(ctx context.Context, checker Checker, e *entry, src watc
 		// fetch the page again.
 		s.Log.Debug("checked recently, turn skipped", "source", src.Name, "last", st.LastCheck)
 		return
-	}
-	lag := time.Duration(0)
-	if !planned.IsZero() {
-		lag = max(time.Since(planned), 0)
-	}
-	if s.Claims != nil && (regular || !planned.IsZero()) {
-		claimed, cancel, ok := s.claim(ctx, e, src.Name, lag, regular || adaptive)
-		if !ok {
-			return
-		}
-		defer cancel()
-		ctx = claimed
 	}
 	rec, err := checker.Check(ctx, src)
 	if err != nil {
