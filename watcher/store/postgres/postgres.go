@@ -101,6 +101,17 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Release()
+	if db.ro {
+		// tern makes its version table when it is missing: a read-only DB cannot, and says
+		// why rather than pass on the server's refusal of the CREATE.
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", versionTable).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return errors.New("no hanoiwatch schema in this database: a command that writes (check, run) makes it")
+		}
+	}
 	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
 	if err != nil {
 		return err

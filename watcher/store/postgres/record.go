@@ -193,7 +193,9 @@ const maxPending = 8192
 // (see BenchmarkUnchangedCheck), and a flush writes a batch in one (hw_quiet). A crash
 // loses at most that second of quiet records, never a change or an event. Reads (State,
 // Checks) of this DB see the waiting records; other DBs see them once flushed. The error
-// of a failed flush is returned by the next quiet Record and by Close.
+// of a failed flush is returned by the next quiet Record and by Close. A quiet record
+// older than the latest check the database holds for its source (another daemon's, on a
+// later turn, while this one's flush was retried) is skipped by hw_quiet.
 //
 // Records of different sources touch different rows and never conflict. The records of
 // one source are made one at a time (the scheduler runs one check of a source at a time)

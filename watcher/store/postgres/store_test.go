@@ -264,10 +264,14 @@ type routeAll []string
 
 func (r routeAll) Route(watcher.Event) []string { return r }
 
-// TestReadOnly: a read-only DB reads, refuses every write with an error saying why, and
-// keeps no robots.txt answer (as the bbolt file).
+// TestReadOnly: a read-only DB of an empty database says it has no schema; one of a
+// database with one reads, refuses every write with an error saying why, and keeps no
+// robots.txt answer (as the bbolt file).
 func TestReadOnly(t *testing.T) {
 	dsn := pgtest.DSN(t)
+	if _, err := Open(context.Background(), dsn, store.Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "no hanoiwatch schema") {
+		t.Fatalf("read-only Open of an empty database: %v, want the missing schema named", err)
+	}
 	rw := open(t, dsn, store.Options{})
 	t0 := time.Date(2025, 10, 26, 8, 0, 0, 0, time.UTC)
 	mustRecord(t, rw, changed("x", "text", t0))
