@@ -50,11 +50,10 @@ type Options struct {
 	Logger       *slog.Logger                                                      // robots cache failures; nil discards
 	// Gate, when set, holds PerHost and Delay for all the processes that share the
 	// database (see watcher/cluster): each request waits for one of the host's slots and
-	// for its turn there. The gate applies to loopback hosts as to others: several daemons
-	// on one machine share its loopback servers, and the per-host limits of a cluster are
-	// tested on them. The fetcher's own limit stays (at most PerHost of this process's
-	// requests, LoopbackParallelism to a loopback host) but without its delay, which the
-	// gate spaces across the processes.
+	// for its turn there. A loopback host keeps its own limits (LoopbackParallelism, no
+	// delay), for all the processes together: the same host gets the same politeness
+	// whichever driver keeps the data. The fetcher's own limit on this process's requests
+	// stays, without its delay, which the gate spaces across the processes.
 	Gate Gate
 }
 
@@ -161,7 +160,8 @@ func (f *Fetcher) get(ctx context.Context, r Request) (*watcher.Page, error) {
 		return nil, err
 	}
 	if f.opt.Gate != nil {
-		release, err := f.opt.Gate.Host(ctx, host, f.opt.PerHost, f.opt.Delay)
+		parallel, delay := f.limits(host)
+		release, err := f.opt.Gate.Host(ctx, host, parallel, delay)
 		if err != nil {
 			return nil, fmt.Errorf("GET %s: waiting for the host's turn: %w", r.URL, err)
 		}
@@ -252,10 +252,8 @@ func (f *Fetcher) collector(rawURL string) (*colly.Collector, string, error) {
 	if c := f.hosts[u.Host]; c != nil {
 		return c, u.Host, nil
 	}
-	rule := &colly.LimitRule{DomainGlob: "*", Parallelism: f.opt.PerHost, Delay: f.opt.Delay}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
-		rule.Parallelism, rule.Delay = LoopbackParallelism, 0
-	}
+	rule := &colly.LimitRule{DomainGlob: "*"}
+	rule.Parallelism, rule.Delay = f.limits(u.Host)
 	if f.opt.Gate != nil {
 		rule.Delay = 0
 	}
@@ -265,6 +263,20 @@ func (f *Fetcher) collector(rawURL string) (*colly.Collector, string, error) {
 	}
 	f.hosts[u.Host] = c
 	return c, u.Host, nil
+}
+
+// limits returns the requests to a host (host or host:port) that may be in flight at once,
+// and the least time between two of their starts: PerHost and Delay, or for a loopback
+// host LoopbackParallelism and none. With a Gate they hold for all the processes together.
+func (f *Fetcher) limits(host string) (int, time.Duration) {
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	if ip := net.ParseIP(name); name == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return LoopbackParallelism, 0
+	}
+	return f.opt.PerHost, f.opt.Delay
 }
 
 // build makes the collector of the host own.
