@@ -753,7 +753,8 @@ func (g *semGate) Host(ctx context.Context, host string, perHost int, delay time
 }
 
 // TestGate: with a Gate, every request to a host waits for the gate, which gets the host
-// and the configured limits and bounds the requests in flight, on a loopback host too;
+// and its limits (the configured ones; a loopback host's own) and bounds the requests in
+// flight, on a loopback host too;
 // the fetcher's own delay is off (the gate spaces the requests), and every slot is freed
 // after the answer.
 func TestGate(t *testing.T) {
@@ -768,7 +769,7 @@ func TestGate(t *testing.T) {
 	})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	for _, base := range []string{srv.URL, virtual.serve(t, "gate.test", h)} {
+	for base, limits := range map[string]string{srv.URL: fmt.Sprintf(" %d 0s", fetch.LoopbackParallelism), virtual.serve(t, "gate.test", h): " 3 2s"} {
 		t.Run(base, func(t *testing.T) {
 			peak.Store(0)
 			g := &semGate{slots: map[string]chan struct{}{}}
@@ -783,7 +784,7 @@ func TestGate(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			want := strings.TrimPrefix(base, "http://") + " 3 2s"
+			want := strings.TrimPrefix(base, "http://") + limits
 			if len(g.asked) != 4 || g.asked[0] != want || g.released.Load() != 4 {
 				t.Fatalf("gate asked %q, %d released; want 4 asks of %q, all released", g.asked, g.released.Load(), want)
 			}
