@@ -59,9 +59,9 @@ func codecs() (*zstd.Encoder, *zstd.Decoder) {
 	return zenc, zdec
 }
 
-// compressBody compresses a capture's body. Record calls it before its transaction, so
-// that the commit other checks wait on does not include it.
-func compressBody(body []byte) []byte {
+// CompressBody compresses a capture's body as both drivers store it (zstd). Record calls
+// it before its transaction, so that the commit other checks wait on does not include it.
+func CompressBody(body []byte) []byte {
 	enc, _ := codecs()
 	return enc.EncodeAll(body, make([]byte, 0, len(body)/4))
 }
@@ -181,12 +181,12 @@ func (s *Store) Body(sha string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decompressBody(sha, z, nil)
+	return DecompressBody(sha, z, nil)
 }
 
-// decompressBody decodes a stored body into dst's memory and checks it against its hash:
-// a body that does not match is damage, never evidence.
-func decompressBody(sha string, z, dst []byte) ([]byte, error) {
+// DecompressBody decodes a stored body into dst's memory (nil: new memory) and checks it
+// against its hash: a body that does not match is damage, never evidence.
+func DecompressBody(sha string, z, dst []byte) ([]byte, error) {
 	_, dec := codecs()
 	body, err := dec.DecodeAll(z, dst[:0])
 	if err != nil {

@@ -160,7 +160,7 @@ func readers() map[ItemKind]reader {
 		ItemScreenshot: perSource(bScreenshots, nil, str, raw),
 		ItemCapture:    readCaptures,
 		ItemBody: whole(bBodies, sum, func(k, v []byte) ([]byte, error) {
-			return decompressBody(hex.EncodeToString(k), v, nil)
+			return DecompressBody(hex.EncodeToString(k), v, nil)
 		}),
 		ItemFigures: byName(bFigures, func(k, v []byte) ([]byte, error) {
 			var t figures.Track
@@ -541,7 +541,7 @@ func (l *loader) load(tx *bbolt.Tx, it Item) error {
 		if err != nil || len(sum) != 32 {
 			return fmt.Errorf("key %q is not a SHA-256", it.Key)
 		}
-		return tx.Bucket(bBodies).Put(sum, compressBody(it.Value))
+		return tx.Bucket(bBodies).Put(sum, CompressBody(it.Value))
 	case ItemFigures:
 		t, err := decode[figures.Track](it.Value)
 		if err != nil {

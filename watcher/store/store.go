@@ -82,6 +82,34 @@ type Retention struct {
 	MaxAge       time.Duration // 0: no limit
 }
 
+// Drop returns the indexes of the snapshots the policy drops, given their times oldest
+// first: those older than MaxAge, then the oldest beyond MaxSnapshots, never the first nor
+// the latest.
+func (r Retention) Drop(times []time.Time, now time.Time) map[int]bool {
+	drop := map[int]bool{}
+	if len(times) <= 2 {
+		return drop
+	}
+	if r.MaxAge > 0 {
+		cut := now.Add(-r.MaxAge)
+		for i := 1; i < len(times)-1; i++ {
+			if times[i].Before(cut) {
+				drop[i] = true
+			}
+		}
+	}
+	if r.MaxSnapshots > 0 {
+		keep := len(times) - len(drop)
+		for i := 1; i < len(times)-1 && keep > max(r.MaxSnapshots, 2); i++ {
+			if !drop[i] {
+				drop[i] = true
+				keep--
+			}
+		}
+	}
+	return drop
+}
+
 // Options tune Open.
 type Options struct {
 	Retention Retention
@@ -458,7 +486,7 @@ func (s *Store) Record(r watcher.Record) error {
 	}
 	var body []byte
 	if r.Capture != nil {
-		body = compressBody(r.Capture.Body)
+		body = CompressBody(r.Capture.Body)
 	}
 	s.order.RLock()
 	defer s.order.RUnlock()
@@ -684,24 +712,11 @@ func (s *Store) retain(tx *bbolt.Tx, source string, b *bbolt.Bucket) error {
 	if err != nil || len(all) <= 2 {
 		return err
 	}
-	drop := map[int]bool{}
-	if s.ret.MaxAge > 0 {
-		cut := s.now().Add(-s.ret.MaxAge)
-		for i := 1; i < len(all)-1; i++ {
-			if all[i].s.Time.Before(cut) {
-				drop[i] = true
-			}
-		}
+	times := make([]time.Time, len(all))
+	for i, e := range all {
+		times[i] = e.s.Time
 	}
-	if s.ret.MaxSnapshots > 0 {
-		keep := len(all) - len(drop)
-		for i := 1; i < len(all)-1 && keep > max(s.ret.MaxSnapshots, 2); i++ {
-			if !drop[i] {
-				drop[i] = true
-				keep--
-			}
-		}
-	}
+	drop := s.ret.Drop(times, s.now())
 	if len(drop) == 0 {
 		return nil
 	}

@@ -100,7 +100,7 @@ func (s *Store) EachCapture(keep func(*watcher.Capture) bool, fn func(watcher.Ca
 				return err
 			}
 			for i, cp := range batch {
-				body, err := decompressBody(cp.SHA256, zs[i], buf)
+				body, err := DecompressBody(cp.SHA256, zs[i], buf)
 				if err != nil {
 					return fmt.Errorf("capture of %s at %s: %w", name, cp.Time.Format("2006-01-02T15:04:05Z07:00"), err)
 				}

@@ -7,12 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/klauspost/compress/zstd"
 
 	"hanoiwatch/watcher"
+	"hanoiwatch/watcher/store"
 )
 
 // Captures: the responses as served that back snapshots and article.gone events. A
@@ -25,51 +24,6 @@ import (
 // pages (220 KB on average) took 72 KB each and a capture cost 1.1 ms of the daemon's CPU
 // and 3.2 ms of the server's; with zstd, 45 KB, 1.3 to 1.8 ms and 0.3 to 0.4 ms: half the
 // CPU in all (BenchmarkRecordCapture, medians of 3 in two runs).
-
-// The codecs are made on first use, so that a process that never captures does not hold
-// their tables, and shared: each holds a few megabytes, and both are safe for concurrent
-// use (EncodeAll, DecodeAll).
-var (
-	codecOnce sync.Once
-	zenc      *zstd.Encoder
-	zdec      *zstd.Decoder
-)
-
-func codecs() (*zstd.Encoder, *zstd.Decoder) {
-	codecOnce.Do(func() {
-		var err error
-		zenc, err = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20))
-		if err != nil {
-			panic(err) // options fixed above: cannot fail
-		}
-		zdec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
-		if err != nil {
-			panic(err)
-		}
-	})
-	return zenc, zdec
-}
-
-// compressBody compresses a capture's body. Record calls it before its transaction, so
-// that the locks it takes are not held for it.
-func compressBody(body []byte) []byte {
-	enc, _ := codecs()
-	return enc.EncodeAll(body, make([]byte, 0, len(body)/4))
-}
-
-// decompressBody decodes a stored body and checks it against its hash: a body that does
-// not match is damage, never evidence.
-func decompressBody(sha string, z []byte) ([]byte, error) {
-	_, dec := codecs()
-	body, err := dec.DecodeAll(z, nil)
-	if err != nil {
-		return nil, fmt.Errorf("capture %s: %w", sha, err)
-	}
-	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != sha {
-		return nil, fmt.Errorf("capture %s: the stored body does not match its SHA-256 (damaged database)", sha)
-	}
-	return body, nil
-}
 
 // putCapture stores a capture in tx under the source's latest snapshot entry, and its body
 // (z, compressed) unless another capture holds the same one.
@@ -138,7 +92,7 @@ func (db *DB) Body(sha string) ([]byte, error) {
 	if err != nil {
 		return nil, db.wrap("capture "+sha, err)
 	}
-	return decompressBody(sha, z)
+	return store.DecompressBody(sha, z, nil)
 }
 
 // captureBatch is how many captures EachCapture reads per query: their bodies are pages,

@@ -101,7 +101,7 @@ func (db *DB) Dump(kind store.ItemKind, after *store.Item, fn func(store.Item) e
 				it.Kind = kind
 				var err error
 				if kind == store.ItemBody {
-					it.Value, err = decompressBody(it.Key, v)
+					it.Value, err = store.DecompressBody(it.Key, v, nil)
 				} else {
 					it.Value, err = dumpValue(kind, v, r, n, t)
 				}
@@ -291,7 +291,7 @@ func load(ctx context.Context, tx pgx.Tx, it store.Item) error {
 			return fmt.Errorf("the body does not match its SHA-256")
 		}
 		return exec("INSERT INTO bodies (sha, refs, body) VALUES ($1, 0, $2) ON CONFLICT (sha) DO UPDATE SET body = excluded.body",
-			sum, compressBody(it.Value))
+			sum, store.CompressBody(it.Value))
 	case store.ItemFigures:
 		return exec("INSERT INTO figures (source, track) VALUES ($1, $2) ON CONFLICT (source) DO UPDATE SET track = excluded.track",
 			it.Source, it.Value)

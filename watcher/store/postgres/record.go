@@ -227,7 +227,7 @@ func (db *DB) Record(r watcher.Record) error {
 	}
 	var body []byte
 	if r.Capture != nil {
-		body = compressBody(r.Capture.Body)
+		body = store.CompressBody(r.Capture.Body)
 	}
 	db.order.RLock()
 	defer db.order.RUnlock()
@@ -489,24 +489,11 @@ func (db *DB) retain(ctx context.Context, tx pgx.Tx, source string) error {
 	if err != nil || len(all) <= 2 {
 		return err
 	}
-	drop := map[int]bool{}
-	if db.ret.MaxAge > 0 {
-		cut := nanos(db.now().Add(-db.ret.MaxAge))
-		for i := 1; i < len(all)-1; i++ {
-			if all[i].time < cut {
-				drop[i] = true
-			}
-		}
+	times := make([]time.Time, len(all))
+	for i, e := range all {
+		times[i] = time.Unix(0, e.time)
 	}
-	if db.ret.MaxSnapshots > 0 {
-		keep := len(all) - len(drop)
-		for i := 1; i < len(all)-1 && keep > max(db.ret.MaxSnapshots, 2); i++ {
-			if !drop[i] {
-				drop[i] = true
-				keep--
-			}
-		}
-	}
+	drop := db.ret.Drop(times, db.now())
 	if len(drop) == 0 {
 		return nil
 	}
