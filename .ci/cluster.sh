@@ -60,9 +60,9 @@ for D in 1 2 3; do
   for k in $(seq 1 "$D"); do
     listen="127.0.0.1:$((20000 + RANDOM % 20000))"
     {
-      # per_host holds for the cluster on loopback hosts too: the one fixture server gets
-      # 16 requests at a time from all the daemons together, as one daemon alone would.
-      printf 'defaults:\n  schedule: "%s"\n  user_agent: hw-d%d\n  per_host: 16\n  delay: 0s\n  robots: false\n' "$SCHED" "$k"
+      # The fixture is a loopback host: it takes 8 requests at a time (fetch's
+      # LoopbackParallelism) from all the daemons together, as from one daemon alone.
+      printf 'defaults:\n  schedule: "%s"\n  user_agent: hw-d%d\n  robots: false\n' "$SCHED" "$k"
       printf 'http:\n  listen: "%s"\ndiscovery:\n  enabled: false\nsources:\n' "$listen"
       for i in $(seq 1 "$N"); do printf '  - name: a%05d\n    url: %s/article/%d.html\n' "$i" "$base" "$i"; done
     } >"$work/cfg-$k.yaml"
