@@ -64,11 +64,7 @@ func (db *DB) DueArchive(now time.Time) (j watcher.ArchiveJob, ok bool, err erro
 
 // ArchiveJobs lists the archive jobs still queued, dead ones included, in queue order.
 func (db *DB) ArchiveJobs() ([]watcher.ArchiveJob, error) {
-	ctx, cancel := op()
-	defer cancel()
-	rows, _ := db.pool.Query(ctx, "SELECT body FROM archive ORDER BY seq")
-	out, err := collectJSON[watcher.ArchiveJob](rows)
-	return out, db.wrap("archive queue", err)
+	return queryJSON[watcher.ArchiveJob](db, "archive queue", "SELECT body FROM archive ORDER BY seq")
 }
 
 // UpdateArchive writes back a job after an attempt.

@@ -69,11 +69,7 @@ func unref(ctx context.Context, tx pgx.Tx, shas [][]byte) error {
 
 // Captures lists a source's captures without their bodies, oldest first.
 func (db *DB) Captures(source string) ([]watcher.Capture, error) {
-	ctx, cancel := op()
-	defer cancel()
-	rows, _ := db.pool.Query(ctx, "SELECT body FROM captures WHERE source = $1 ORDER BY seq", source)
-	out, err := collectJSON[watcher.Capture](rows)
-	return out, db.wrap("captures of "+source, err)
+	return queryJSON[watcher.Capture](db, "captures of "+source, "SELECT body FROM captures WHERE source = $1 ORDER BY seq", source)
 }
 
 // Body returns the body of a capture, named by its SHA-256 (hex), checked against it.

@@ -283,11 +283,7 @@ func (db *DB) Deliveries(state watcher.DeliveryState) ([]watcher.Delivery, error
 	default:
 		return nil, fmt.Errorf("outbox: unknown delivery state %q (want %q or %q)", state, watcher.DeliveryPending, watcher.DeliveryDead)
 	}
-	ctx, cancel := op()
-	defer cancel()
-	rows, _ := db.pool.Query(ctx, "SELECT body FROM deliveries "+where+" ORDER BY dead, endpoint, seq")
-	out, err := collectJSON[watcher.Delivery](rows)
-	return out, db.wrap("outbox", err)
+	return queryJSON[watcher.Delivery](db, "outbox", "SELECT body FROM deliveries "+where+" ORDER BY dead, endpoint, seq")
 }
 
 // Requeue acts on the delivery whose id is id, or starts with id when only one does. A

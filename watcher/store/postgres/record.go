@@ -543,11 +543,7 @@ func (db *DB) Text(source, id string) (string, error) {
 
 // Snapshots lists a source's snapshots, oldest first.
 func (db *DB) Snapshots(source string) ([]watcher.Snapshot, error) {
-	ctx, cancel := op()
-	defer cancel()
-	rows, _ := db.pool.Query(ctx, "SELECT body FROM snapshots WHERE source = $1 ORDER BY seq", source)
-	out, err := collectJSON[watcher.Snapshot](rows)
-	return out, db.wrap("snapshots of "+source, err)
+	return queryJSON[watcher.Snapshot](db, "snapshots of "+source, "SELECT body FROM snapshots WHERE source = $1 ORDER BY seq", source)
 }
 
 // SnapshotSpan returns how many snapshots a source has, and its first and latest, without
@@ -666,6 +662,16 @@ func (db *DB) Names() ([]string, error) {
 	rows, _ := db.pool.Query(ctx, "SELECT source FROM states WHERE check_seq > 0 ORDER BY source")
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return out, db.wrap("names", err)
+}
+
+// queryJSON runs a query of one JSON column and decodes its rows, in its order; an error
+// names what was read.
+func queryJSON[T any](db *DB, what, sql string, args ...any) ([]T, error) {
+	ctx, cancel := op()
+	defer cancel()
+	rows, _ := db.pool.Query(ctx, sql, args...)
+	out, err := collectJSON[T](rows)
+	return out, db.wrap(what, err)
 }
 
 // collectJSON decodes rows of one JSON column.

@@ -45,11 +45,7 @@ func (db *DB) RemoveSource(name string) error {
 
 // AddedSources lists the sources added from the command line, by name.
 func (db *DB) AddedSources() ([]watcher.Added, error) {
-	ctx, cancel := op()
-	defer cancel()
-	rows, _ := db.pool.Query(ctx, "SELECT body FROM added ORDER BY name")
-	out, err := collectJSON[watcher.Added](rows)
-	return out, db.wrap("added sources", err)
+	return queryJSON[watcher.Added](db, "added sources", "SELECT body FROM added ORDER BY name")
 }
 
 // Removed returns the names of removed sources.
@@ -202,11 +198,7 @@ func watchedURLs(ctx context.Context, tx pgx.Tx, known []watcher.Source, canonic
 
 // Coverage lists the articles coverage discovery has added, removed since or not, by URL.
 func (db *DB) Coverage() ([]watcher.Coverage, error) {
-	ctx, cancel := op()
-	defer cancel()
-	rows, _ := db.pool.Query(ctx, "SELECT body FROM coverage ORDER BY url")
-	out, err := collectJSON[watcher.Coverage](rows)
-	return out, db.wrap("coverage", err)
+	return queryJSON[watcher.Coverage](db, "coverage", "SELECT body FROM coverage ORDER BY url")
 }
 
 // Robots returns the entry kept for the origin, nil when there is none.
