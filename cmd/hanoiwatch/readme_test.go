@@ -95,7 +95,7 @@ func TestReadmeCommandsExist(t *testing.T) {
 		}
 	}
 	first := strings.Join(strings.Split(doc, "\n")[:6], "\n")
-	for _, want := range []string{"go run ./cmd/hanoiwatch run", ".ci/test"} {
+	for _, want := range []string{"go run ./cmd/hanoiwatch run", ".ci/test", "go test ./..."} {
 		if !strings.Contains(first, want) {
 			t.Errorf("the README's first lines lack %q", want)
 		}
