@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"hanoiwatch/seeds"
 	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/discover"
+	"hanoiwatch/watcher/fetch"
 	"hanoiwatch/watcher/report"
 	"hanoiwatch/watcher/schedule"
 )
@@ -207,7 +209,18 @@ func (a *app) newDiscoverer() (*discover.Discoverer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return discover.New(discover.Options{Fetcher: f, Logger: a.log}, discover.NewTopic(kws))
+	return discover.New(discover.Options{Fetcher: discoveryFetcher{f}, Logger: a.log}, discover.NewTopic(kws))
+}
+
+// discoveryFetcher is the process's fetcher as discovery asks for it.
+type discoveryFetcher struct{ f *fetch.Fetcher }
+
+func (d discoveryFetcher) Allowed(ctx context.Context, rawURL string) error {
+	return d.f.Allowed(ctx, rawURL)
+}
+
+func (d discoveryFetcher) Get(ctx context.Context, rawURL, accept string, redirect func(*url.URL) error) (*watcher.Page, error) {
+	return d.f.Get(ctx, fetch.Request{URL: rawURL, Accept: accept, Redirect: redirect})
 }
 
 // discovery runs the enabled discovery jobs of the config on their cron schedules, for

@@ -3,7 +3,7 @@
 // politely and on a page budget, and returns the linked articles whose title or text
 // matches the topic, each once, under its canonical URL.
 //
-// It fetches through the process's fetch.Fetcher, the one the checks use: a site gets one
+// It fetches through the process's fetcher, the one the checks use: a site gets one
 // per-host budget, one robots.txt policy, one body cap and one address rule, whether a
 // check or a discovery job asks. It only reports: turning an article into a watched
 // source, and telling whether it is new, is the caller's work.
@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hanoiwatch/watcher"
 	"io"
 	"log/slog"
 	"net/url"
@@ -24,8 +25,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
-
-	"hanoiwatch/watcher/fetch"
 )
 
 // Kinds of job.
@@ -72,11 +71,20 @@ type Found struct {
 	Keyword   string    // the keyword that matched, to show why it was taken
 }
 
+// Fetcher is what discovery needs of the process's fetcher (cmd wires watcher/fetch's).
+type Fetcher interface {
+	// Allowed says whether the site's robots.txt lets the URL be fetched: nil, or why not.
+	Allowed(ctx context.Context, rawURL string) error
+	// Get fetches rawURL asking for accept; redirect vets each redirect's target besides
+	// the fetcher's own rules.
+	Get(ctx context.Context, rawURL, accept string, redirect func(to *url.URL) error) (*watcher.Page, error)
+}
+
 // Options configure a Discoverer.
 type Options struct {
 	// Fetcher makes every request, robots.txt included: give it the checks' fetcher, so
 	// that the same sites get the same politeness. Required.
-	Fetcher *fetch.Fetcher
+	Fetcher Fetcher
 	Logger  *slog.Logger // skipped pages are logged at debug level; nil discards
 	Now     func() time.Time
 }
@@ -96,7 +104,7 @@ var (
 // and share the fetcher (its per-host limits and robots.txt cache) and the memory of
 // article pages.
 type Discoverer struct {
-	f     *fetch.Fetcher
+	f     Fetcher
 	topic *Topic
 	log   *slog.Logger
 	now   func() time.Time
@@ -276,12 +284,12 @@ type response struct {
 // get makes one request for the run, robots.txt already consulted. Every request is for
 // the job's site: a redirect may not take it elsewhere.
 func (r *run) get(ctx context.Context, u *url.URL, accept string) (*response, error) {
-	p, err := r.d.f.Get(ctx, fetch.Request{URL: u.String(), Accept: accept, Redirect: func(to *url.URL) error {
+	p, err := r.d.f.Get(ctx, u.String(), accept, func(to *url.URL) error {
 		if site(Canonical(to.String())) != r.site {
 			return fmt.Errorf("redirect to %s: %w", to.Host, ErrOffSite)
 		}
 		return nil
-	}})
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
+	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fetch"
 )
 
@@ -41,7 +43,7 @@ func newSites(t *testing.T) sites {
 
 func newDiscoverer(t *testing.T) *Discoverer {
 	t.Helper()
-	d, err := New(Options{Fetcher: newFetcher(t, fetch.Options{UserAgent: "hanoiwatch-test/1.0", Timeout: 5 * time.Second})},
+	d, err := New(Options{Fetcher: pages{newFetcher(t, fetch.Options{UserAgent: "hanoiwatch-test/1.0", Timeout: 5 * time.Second})}},
 		NewTopic(keywordsFromSeeds(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +58,13 @@ func newFetcher(t *testing.T, opt fetch.Options) *fetch.Fetcher {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// pages is a fetch.Fetcher as discovery asks for it (cmd wires the same).
+type pages struct{ *fetch.Fetcher }
+
+func (p pages) Get(ctx context.Context, rawURL, accept string, redirect func(*url.URL) error) (*watcher.Page, error) {
+	return p.Fetcher.Get(ctx, fetch.Request{URL: rawURL, Accept: accept, Redirect: redirect})
 }
 
 func urls(fs []Found) []string {
@@ -297,10 +306,10 @@ func TestRobotsServerError(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	f := newFetcher(t, fetch.Options{})
-	if _, err := New(Options{Fetcher: f}, NewTopic([]string{" ", "!"})); err == nil {
+	if _, err := New(Options{Fetcher: pages{f}}, NewTopic([]string{" ", "!"})); err == nil {
 		t.Error("a topic without keywords accepted")
 	}
-	if _, err := New(Options{Fetcher: f}, nil); err == nil {
+	if _, err := New(Options{Fetcher: pages{f}}, nil); err == nil {
 		t.Error("a nil topic accepted")
 	}
 	if _, err := New(Options{}, NewTopic([]string{"Hanoi Convention"})); err == nil {
@@ -336,7 +345,7 @@ func TestRunConcurrent(t *testing.T) {
 
 func TestRunTooLarge(t *testing.T) {
 	s := newSites(t)
-	d, err := New(Options{Fetcher: newFetcher(t, fetch.Options{UserAgent: "hanoiwatch-test", MaxBody: 200})},
+	d, err := New(Options{Fetcher: pages{newFetcher(t, fetch.Options{UserAgent: "hanoiwatch-test", MaxBody: 200})}},
 		NewTopic([]string{"Hanoi Convention"}))
 	if err != nil {
 		t.Fatal(err)

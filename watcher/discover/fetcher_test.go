@@ -90,7 +90,7 @@ func TestSharedFetcher(t *testing.T) {
 	d := &loopbackOnly{}
 	f := newFetcher(t, fetch.Options{PerHost: 1, Robots: true, AllowPrivate: true,
 		Resolver: resolver{"news.test": "127.0.0.1"}, Dial: d.dial, Proxy: noProxy})
-	disc, err := New(Options{Fetcher: f}, NewTopic([]string{"Công ước Hà Nội"}))
+	disc, err := New(Options{Fetcher: pages{f}}, NewTopic([]string{"Công ước Hà Nội"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestSharedFetcher(t *testing.T) {
 func TestDiscoveryInward(t *testing.T) {
 	d := &loopbackOnly{}
 	f := newFetcher(t, fetch.Options{Resolver: resolver{"intranet.test": "10.0.0.1"}, Dial: d.dial, Proxy: noProxy})
-	disc, err := New(Options{Fetcher: f}, NewTopic([]string{"Hanoi Convention"}))
+	disc, err := New(Options{Fetcher: pages{f}}, NewTopic([]string{"Hanoi Convention"}))
 	if err != nil {
 		t.Fatal(err)
 	}
