@@ -55,10 +55,7 @@ type app struct {
 	store    store.DB
 	coord    cluster.Coordinator // how the work is shared with the other processes on the store
 	demoMark *store.Demo         // the store was made by `hanoiwatch demo`: what it watched
-	// shared: the database is PostgreSQL, which other daemons and commands change too
-	// (sources added or removed from any machine).
-	shared bool
-	log    *slog.Logger
+	log      *slog.Logger
 }
 
 func newRoot(out, errOut io.Writer) *cobra.Command {
@@ -150,7 +147,6 @@ func (a *app) load() error {
 	if err != nil {
 		return err
 	}
-	a.shared = db.driver == config.DriverPostgres
 	return a.useStore(s)
 }
 

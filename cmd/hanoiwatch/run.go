@@ -169,7 +169,7 @@ func (a *app) run(ctx context.Context) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	var poll <-chan time.Time // the shared watch list's changes, made by other processes
-	if a.shared {
+	if a.coordinator().Shared() {
 		t := time.NewTicker(watchlistPoll)
 		defer t.Stop()
 		poll = t.C

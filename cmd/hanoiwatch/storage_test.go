@@ -1,14 +1,18 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"hanoiwatch/watcher"
 	"hanoiwatch/watcher/fixture"
 	"hanoiwatch/watcher/store/postgres/pgtest"
 )
@@ -110,4 +114,44 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %d %v\n%s", url, resp.StatusCode, err, body)
 	}
 	return string(body)
+}
+
+// TestSharedWatchList: a source added with the CLI to a PostgreSQL database, while a
+// daemon runs on it, is checked by that daemon (it reads the shared watch list again),
+// and one removed is dropped from its schedule.
+func TestSharedWatchList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dsn := pgtest.DSN(t)
+	site := fixture.New()
+	addr := freePort(t)
+	e := newEnv(t, site, fmt.Sprintf("defaults:\n  schedule: \"@every 1s\"\nhttp:\n  listen: %q\n", addr))
+	e.db = dsn
+	cmd := exec.Command(binary(t), "run", "--config", e.cfg, "--db", dsn)
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	eventually(t, "the daemon's first checks", 30*time.Second, func() bool { return len(apiEvents(t, addr)) >= 5 })
+	if _, errOut, err := hw(t, "add", e.base+site.Path("vtv")+"?copy=1", "--name", "vtv-copy", "--config", e.cfg, "--db", dsn); err != nil {
+		t.Fatalf("add: %v\n%s", err, errOut)
+	}
+	eventually(t, "the daemon to check the source added from the CLI", 2*watchlistPoll+10*time.Second, func() bool {
+		for _, ev := range apiEvents(t, addr) {
+			if ev.Source.Name == "vtv-copy" && ev.Type == watcher.ArticleNew {
+				return true
+			}
+		}
+		return false
+	})
+	if _, errOut, err := hw(t, "remove", "vtv-copy", "--config", e.cfg, "--db", dsn); err != nil {
+		t.Fatalf("remove: %v\n%s", err, errOut)
+	}
+	eventually(t, "the daemon to drop the removed source", 2*watchlistPoll+10*time.Second, func() bool {
+		return strings.Contains(logs.String(), "watch list changed in the shared database") &&
+			strings.Count(logs.String(), "watch list changed in the shared database") >= 2
+	})
 }
