@@ -143,7 +143,8 @@ func (a *app) load() error {
 	if err != nil {
 		return err
 	}
-	s, err := db.open(store.Options{Retention: retention(a.cfg.Storage)})
+	r := a.cfg.Storage.Retention
+	s, err := db.open(store.Options{Retention: store.Retention{MaxSnapshots: r.MaxSnapshots, MaxAge: r.MaxAge}})
 	if err != nil {
 		return err
 	}

@@ -54,8 +54,3 @@ func (d database) open(opt store.Options) (store.DB, error) {
 	}
 	return store.Open(d.addr, opt)
 }
-
-// retention is the config's retention policy as the store takes it.
-func retention(c config.Storage) store.Retention {
-	return store.Retention{MaxSnapshots: c.Retention.MaxSnapshots, MaxAge: c.Retention.MaxAge}
-}
